@@ -1,0 +1,1 @@
+"""Settings and the WSGI entry point."""

@@ -1,0 +1,20 @@
+"""Gunicorn settings used by `smsgw web` and `smsgw run` (`gunicorn -c python:config.gunicorn`)."""
+
+import os
+
+from prometheus_client import multiprocess
+
+bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = 30
+graceful_timeout = 10
+control_socket_disable = True  # several gunicorns (run, bench) share a home folder
+accesslog = None  # query strings carry phone numbers (Kannel GET); the app logs masked lines
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's metric files so /metrics merges only live processes."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

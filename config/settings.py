@@ -1,0 +1,174 @@
+"""Typed settings read from the environment, one class per GATEWAY_ENV."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "test", "production")
+PROVIDERS = ("console", "twilio", "http", "kannel")
+CHANNELS = ("twilio", "http", "ussd")
+PHONE_MATCH_POLICIES = ("off", "flag", "require")
+# The secret each inbound channel is verified with; production refuses to start without it.
+CHANNEL_SECRETS = {"twilio": "TWILIO_AUTH_TOKEN", "http": "HTTP_SMS_TOKEN", "ussd": "USSD_TOKEN"}
+PROVIDER_SETTINGS = {
+    "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"),
+    "http": ("HTTP_SMS_SEND_URL",),
+    "kannel": ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD"),
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+def _env_field(default, *, kind=str):
+    return field(default=default, metadata={"kind": kind})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of spec 3.2, plus the tuning knobs the README documents."""
+
+    GATEWAY_ENV: str = "development"
+    INSTANCE_PATH: str = _env_field("instance")
+    DATABASE_URL: str = _env_field("")
+    REDIS_URL: str = _env_field("")
+    SECRET_KEY: str = _env_field("")
+    PUBLIC_BASE_URL: str = _env_field("")
+    SMS_PROVIDER: str = _env_field("console")
+    SMS_FROM: str = _env_field("7070")
+    TWILIO_ACCOUNT_SID: str = _env_field("")
+    TWILIO_AUTH_TOKEN: str = _env_field("")
+    TWILIO_FROM: str = _env_field("")
+    HTTP_SMS_SEND_URL: str = _env_field("")
+    KANNEL_SENDSMS_URL: str = _env_field("")
+    KANNEL_USERNAME: str = _env_field("")
+    KANNEL_PASSWORD: str = _env_field("")
+    SMS_RATE_PER_SECOND: int = _env_field(100, kind=int)
+    HTTP_SMS_TOKEN: str = _env_field("")
+    USSD_TOKEN: str = _env_field("")
+    TIMEZONE: str = _env_field("Asia/Tehran")
+    PORT: int = _env_field(8000, kind=int)
+    PHONE_MATCH_POLICY: str = _env_field("flag")
+    MAX_APPLICATIONS_PER_PHONE: int = _env_field(3, kind=int)
+    CHANNELS: tuple[str, ...] = _env_field(CHANNELS, kind=tuple)
+    ALLOWED_COUNTRIES: tuple[str, ...] = _env_field(("IR",), kind=tuple)
+    SESSION_TIMEOUT_MINUTES: int = _env_field(30, kind=int)
+    PENSION_NUMBER_MIN_DIGITS: int = _env_field(4, kind=int)
+    PENSION_NUMBER_MAX_DIGITS: int = _env_field(12, kind=int)
+    RATE_LIMIT_MESSAGES: int = _env_field(20, kind=int)
+    RATE_LIMIT_WINDOW_SECONDS: int = _env_field(600, kind=int)
+    WEB_CONCURRENCY: int = _env_field(2, kind=int)
+    LOG_LEVEL: str = _env_field("INFO")
+
+    @property
+    def is_production(self) -> bool:
+        return self.GATEWAY_ENV == "production"
+
+    def check(self) -> None:
+        """Raise ConfigError with a one-line reason when the settings cannot work."""
+        choices = {
+            "SMS_PROVIDER": PROVIDERS,
+            "PHONE_MATCH_POLICY": PHONE_MATCH_POLICIES,
+            "GATEWAY_ENV": ENVIRONMENTS,
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name} must be one of {', '.join(allowed)}")
+        for channel in self.CHANNELS:
+            if channel not in CHANNELS:
+                raise ConfigError(f"CHANNELS: unknown channel {channel!r}")
+        if not self.is_production:
+            return
+        if not self.SECRET_KEY:
+            raise ConfigError("SECRET_KEY is required in production")
+        for channel in self.CHANNELS:
+            if not getattr(self, CHANNEL_SECRETS[channel]):
+                raise ConfigError(
+                    f"{CHANNEL_SECRETS[channel]} is required in production while the "
+                    f"{channel} channel is enabled (or remove it from CHANNELS)"
+                )
+        for name in PROVIDER_SETTINGS.get(self.SMS_PROVIDER, ()):
+            if not getattr(self, name):
+                raise ConfigError(f"{name} is required with SMS_PROVIDER={self.SMS_PROVIDER}")
+
+    @property
+    def instance_path(self) -> Path:
+        return Path(self.INSTANCE_PATH).resolve()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL with the psycopg 3 driver named, or the embedded SQLite file."""
+        url = self.DATABASE_URL or f"sqlite:///{self.instance_path / 'gateway.db'}"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+
+class DevelopmentSettings(Settings):
+    """Local use: embedded SQLite and Redis, a generated SECRET_KEY, console SMS."""
+
+
+class TestSettings(Settings):
+    __test__ = False  # not a pytest class
+
+    """The test suite: TEST_DATABASE_URL / TEST_REDIS_URL choose real servers."""
+
+
+class ProductionSettings(Settings):
+    """Refuses to start without SECRET_KEY and every enabled channel's secret."""
+
+
+SETTINGS_CLASSES = {
+    "development": DevelopmentSettings,
+    "test": TestSettings,
+    "production": ProductionSettings,
+}
+
+
+def _convert(name: str, kind, raw: str):
+    raw = raw.strip()
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if kind is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Read settings from the environment (and overrides), check them, return them."""
+    environ = os.environ if environ is None else environ
+    env_name = overrides.get("GATEWAY_ENV") or environ.get("GATEWAY_ENV") or "development"
+    if env_name not in SETTINGS_CLASSES:
+        raise ConfigError(f"GATEWAY_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    cls = SETTINGS_CLASSES[env_name]
+    values = {"GATEWAY_ENV": env_name}
+    for f in fields(cls):
+        if f.name in environ and f.name != "GATEWAY_ENV":
+            values[f.name] = _convert(f.name, f.metadata.get("kind", str), environ[f.name])
+    values.update(overrides)
+    settings = cls(**values)
+    settings.check()
+    if not settings.SECRET_KEY and not settings.is_production:
+        settings = cls(**{**values, "SECRET_KEY": _instance_secret(settings.instance_path)})
+    return settings
+
+
+def _instance_secret(instance: Path) -> str:
+    """A SECRET_KEY generated once into instance/ for development and tests."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

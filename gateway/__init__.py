@@ -1,0 +1,48 @@
+"""The gateway's Flask app: settings -> extensions -> blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from config.settings import Settings, load_settings
+from gateway.db import Database, close_request_session
+from gateway.logs import configure_logging
+from gateway.metrics import init_metrics
+from gateway.redis_conn import connect_redis, redis_url
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app; raises config.settings.ConfigError when the settings cannot work."""
+    settings = settings or load_settings()
+    configure_logging(settings.LOG_LEVEL)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=64 * 1024)
+    app.extensions["settings"] = settings
+    app.extensions["database"] = Database(settings.sqlalchemy_url)
+    app.extensions["redis"] = connect_redis(redis_url(settings))
+    app.teardown_appcontext(close_request_session)
+    init_metrics(app)
+    register_blueprints(app)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from gateway import health, home
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+
+
+def _http_error(exc: HTTPException):
+    return jsonify(error=exc.name), exc.code
+
+
+def _unexpected_error(exc: Exception):
+    """Never a stack trace to the caller: log it, answer a short 500."""
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error: %s", type(exc).__name__)
+    return jsonify(error="internal error"), 500

@@ -1,0 +1,57 @@
+"""Log lines never carry national IDs, pension numbers, names or phones in full."""
+
+import logging
+
+import pytest
+
+from gateway.logs import MaskingFormatter, format_fields, log_event
+from gateway.masking import mask_digits, mask_name, mask_phone, mask_text
+
+
+@pytest.mark.parametrize(
+    ("func", "value", "expected"),
+    [
+        (mask_digits, "0012345678", "00******78"),
+        (mask_digits, "123456789012", "12********12"),
+        (mask_digits, "1234", "****"),
+        (mask_phone, "+989121234567", "+98912****567"),
+        (mask_phone, "", ""),
+        (mask_name, "علی رضایی", "ع*** ر***"),
+        (mask_text, "nid 0012345678 from +989121234567", "nid 00******78 from +98912****567"),
+        (mask_text, "took 12 ms, id 42", "took 12 ms, id 42"),
+    ],
+)
+def test_masks(func, value, expected):
+    assert func(value) == expected
+
+
+def test_fields_are_masked_by_name_and_bodies_are_hidden():
+    line = format_fields(
+        {
+            "national_id": "0012345678",
+            "phone": "+989121234567",
+            "full_name": "علی رضایی",
+            "text": "0012345678 123456",
+            "status": "pending",
+        }
+    )
+    assert "0012345678" not in line
+    assert "+989121234567" not in line
+    assert "رضایی" not in line
+    assert "status=pending" in line
+    assert "text='<17 chars>'" in line
+
+
+def test_a_log_line_through_the_handler_is_masked_and_on_one_line(caplog):
+    logger = logging.getLogger("smsgw.test")
+    caplog.handler.setFormatter(MaskingFormatter("%(message)s"))
+    with caplog.at_level(logging.INFO, logger="smsgw.test"):
+        log_event(logger, "inbound", phone="+989121234567", national_id="0012345678")
+        logger.info("raw line with 0012345678 and +989121234567\nsecond line")
+    output = caplog.handler.stream.getvalue() if hasattr(caplog.handler, "stream") else ""
+    rendered = [caplog.handler.format(r) for r in caplog.records]
+    for line in [*rendered, output]:
+        assert "0012345678" not in line
+        assert "+989121234567" not in line
+    assert "inbound phone=+98912****567 national_id=00******78" in rendered[0]
+    assert "\n" not in rendered[1]

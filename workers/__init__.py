@@ -1,0 +1,58 @@
+"""RQ queues and the one enqueue helper, with explicit retries and time-outs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+from rq.job import Job
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """How jobs on one queue are retried and timed out."""
+
+    timeout: int
+    retries: int
+    intervals: tuple[int, ...]
+
+
+# Decisions come first, then the result messages, then the slow batch work.
+QUEUES: dict[str, QueuePolicy] = {
+    "decisions": QueuePolicy(timeout=60, retries=5, intervals=(5, 15, 60, 300, 900)),
+    "sms": QueuePolicy(timeout=60, retries=5, intervals=(10, 30, 60, 300, 900)),
+    "exports": QueuePolicy(timeout=3600, retries=1, intervals=(60,)),
+}
+QUEUE_NAMES = tuple(QUEUES)
+
+
+def get_queue(name: str, connection: Redis) -> Queue:
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=connection)
+
+
+def enqueue(connection: Redis, queue: str, func, *args, job_id: str | None = None, **kwargs):
+    """Queue `func(*args)` on `queue` with that queue's retry and time-out policy.
+
+    `job_id` makes the job unique: while a job with that id is queued or running, a
+    second enqueue of the same id is dropped (RQ's `unique`), so callers can re-queue
+    freely (the reconciler does).
+    """
+    policy = QUEUES[queue]
+    try:
+        return get_queue(queue, connection).enqueue(
+            func,
+            *args,
+            job_id=job_id,
+            unique=job_id is not None,
+            job_timeout=policy.timeout,
+            retry=Retry(max=policy.retries, interval=list(policy.intervals)),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            **kwargs,
+        )
+    except DuplicateJobError:
+        return Job.fetch(job_id, connection=connection)
