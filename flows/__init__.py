@@ -1,0 +1,1 @@
+"""Pure dialog code: parsers, message catalogues and the flow engine (no I/O)."""

@@ -1,0 +1,198 @@
+"""The flow engine: states as data, a JSON-safe session, and the one pure step()."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+from flows.effects import Effect, SetLanguage, SetOptOut, ShowStatus
+from flows.messages import render
+from flows.parsing import (
+    Command,
+    has_long_number,
+    is_valid_tracking_code,
+    normalise_text,
+    parse_command,
+    parse_yes_no,
+)
+from flows.session import Session
+
+__all__ = ["Ask", "Choose", "End", "Flow", "Reply", "Session", "Start", "Step", "step"]
+
+Parser = Callable[[str, Mapping[str, str]], dict[str, str] | None]
+
+
+@dataclass(frozen=True)
+class Start:
+    """Before the first message: greet, or read a long number as the first answer."""
+
+    prompt: str
+    next: str
+    answer_min_digits: int = 8
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Ask for field; parse returns the fields it read, or None for a wrong answer."""
+
+    prompt: str
+    field: str
+    parse: Parser
+    error: str
+    next: str
+
+
+@dataclass(frozen=True)
+class Choose:
+    """A yes/no question; no forgets the listed fields and goes back."""
+
+    prompt: str
+    error: str
+    on_yes: str
+    on_no: str
+    forget_on_no: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class End:
+    """The dialog is over: emit an effect built from the answers, and maybe a reply."""
+
+    make_effect: Callable[[Mapping[str, str]], Effect] | None = None
+    reply: str | None = None
+    prompt: None = None
+
+
+State = Start | Ask | Choose | End
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A dialog: named states, where it starts, and its patience."""
+
+    states: Mapping[str, State]
+    start: str = "start"
+    max_tries: int = 3
+    idle_timeout: float = 1800
+    restart_prompt: str = "expired_restart"
+    too_many_tries: str = "too_many_tries"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A catalogue key and its parameters; then is a second text sent in the same SMS."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+    then: "Reply | None" = None
+
+    def render(self, lang: str) -> str:
+        """The reply's text in lang, with a following reply on a new line."""
+        text = render(self.key, lang, **self.params)
+        return text if self.then is None else text + "\n" + self.then.render(lang)
+
+
+@dataclass
+class Step:
+    """The result of one inbound message: new session, reply, effects, whether it ended."""
+
+    session: Session
+    reply: Reply | None
+    effects: list[Effect] = field(default_factory=list)
+    ended: bool = False
+
+
+def step(flow: Flow, session: Session | None, text: str, now: float) -> Step:
+    """Advance the dialog by one inbound message received at now (epoch seconds)."""
+    text = normalise_text(text)
+    if session is None:
+        session = Session(state=flow.start)
+    session = replace(session, data=dict(session.data))  # never change the caller's copy
+    expired = _is_expired(flow, session, now)
+    if expired or not isinstance(flow.states.get(session.state), Start | Ask | Choose):
+        session = Session(state=flow.start, lang=session.lang)
+    command = parse_command(text)
+    if command is not None:
+        result = _run_command(flow, session, command)
+    elif expired:
+        # The old question is gone: the message is not read as an answer to it.
+        first = flow.states[flow.start]
+        result = _enter(flow, session, first.next, flow.restart_prompt)
+    else:
+        result = _answer(flow, session, text)
+    result.session.updated_at = now
+    return result
+
+
+def _is_expired(flow: Flow, session: Session, now: float) -> bool:
+    if session.state == flow.start or session.updated_at is None:
+        return False
+    return now - session.updated_at >= flow.idle_timeout
+
+
+def _run_command(flow: Flow, session: Session, command: Command) -> Step:
+    match command.name:
+        case "cancel":
+            fresh = Session(state=flow.start, lang=session.lang)
+            return Step(fresh, Reply("cancelled"), ended=True)
+        case "status" if command.arg is not None and not is_valid_tracking_code(command.arg):
+            return Step(session, Reply("status_unknown_code"))
+        case "status":
+            return Step(session, None, [ShowStatus(command.arg)])
+        case "lang":
+            session.lang = command.arg or session.lang
+            reply = Reply("lang_set", then=_current_prompt(flow, session))
+            return Step(session, reply, [SetLanguage(session.lang)])
+        case "stop":
+            return Step(session, Reply("stopped"), [SetOptOut(True)])
+        case "start":
+            return Step(session, Reply("started"), [SetOptOut(False)])
+    return Step(session, Reply("help"))
+
+
+def _current_prompt(flow: Flow, session: Session) -> Reply | None:
+    state = flow.states[session.state]
+    if isinstance(state, Ask | Choose):
+        return Reply(state.prompt, dict(session.data))
+    return None
+
+
+def _answer(flow: Flow, session: Session, text: str) -> Step:
+    state = flow.states[session.state]
+    if isinstance(state, Start):
+        if not has_long_number(text, state.answer_min_digits):
+            return _enter(flow, session, state.next, state.prompt)
+        session.state, state = state.next, flow.states[state.next]
+    if isinstance(state, Ask):
+        found = state.parse(text, session.data)
+        if found is None:
+            return _fail(flow, session, state.error)
+        session.data.update(found)
+        return _enter(flow, session, state.next)
+    if isinstance(state, Choose):
+        answer = parse_yes_no(text)
+        if answer is None:
+            return _fail(flow, session, state.error)
+        if answer:
+            return _enter(flow, session, state.on_yes)
+        for name in state.forget_on_no:
+            session.data.pop(name, None)
+        return _enter(flow, session, state.on_no)
+    raise TypeError(f"state {session.state!r} cannot take an answer")
+
+
+def _enter(flow: Flow, session: Session, name: str, prompt: str | None = None) -> Step:
+    state = flow.states[name]
+    while isinstance(state, Ask) and state.field in session.data:
+        name, state = state.next, flow.states[state.next]
+    if isinstance(state, End):
+        effects = [] if state.make_effect is None else [state.make_effect(session.data)]
+        reply = None if state.reply is None else Reply(state.reply)
+        return Step(Session(state=flow.start, lang=session.lang), reply, effects, ended=True)
+    session.state, session.tries = name, 0
+    return Step(session, Reply(prompt or state.prompt, dict(session.data)))
+
+
+def _fail(flow: Flow, session: Session, error: str) -> Step:
+    session.tries += 1
+    if session.tries >= flow.max_tries:
+        ended = Session(state=flow.start, lang=session.lang)
+        return Step(ended, Reply(flow.too_many_tries), ended=True)
+    return Step(session, Reply(error, dict(session.data)))

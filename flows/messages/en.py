@@ -1,0 +1,93 @@
+"""English replies, sent after EN: plain GSM-7 text, one SMS each."""
+
+_HELP = (
+    "To register for the loan send LOAN. Status: STATUS. Cancel: CANCEL. "
+    "Farsi: FA. No more texts: STOP"
+)
+_MISMATCH = "The national ID and pension number do not match our records."
+
+CATALOGUE: dict[str, str] = {
+    # The dialog.
+    "welcome_ask_national_id": (
+        "Welcome to the pensioners' loan registration. Please send your national ID."
+    ),
+    "ask_national_id": "Please send your 10-digit national ID.",
+    "bad_national_id": (
+        "That national ID is not valid. Please send the 10 digits on your national card."
+    ),
+    "ask_pension_number": "Please send your pension number.",
+    "bad_pension_number": "That pension number is not valid. Please send its digits only.",
+    "confirm": (
+        "National ID: {national_id}\nPension number: {pension_number}\nIs this right? 1 yes, 2 edit"
+    ),
+    "bad_confirm": "Please send 1 to confirm or 2 to edit.",
+    "too_many_tries": "Too many tries. " + _HELP,
+    "help": _HELP,
+    "cancelled": "Registration cancelled. Send LOAN to start again.",
+    "expired_restart": (
+        "Your previous session expired. Starting again: please send your national ID."
+    ),
+    "lang_set": "Replies are now in English.",
+    "stopped": "You will get no more messages from us. Send START to undo this.",
+    "started": "Messages are on again. Send LOAN to register.",
+    # Outcomes of the gateway's effects.
+    "application_created": (
+        "Your application is registered. Tracking code: {tracking_code}. "
+        "We will text you the result."
+    ),
+    "application_exists": (
+        "This national ID is already registered. Tracking code: {tracking_code}, status: {status}"
+    ),
+    "records_mismatch": _MISMATCH + " Please check them and try again.",
+    "phone_limit": "One phone can register at most {limit} people.",
+    "status_none": "No application from this phone. Send LOAN to register.",
+    "status_unknown_code": "Tracking code not found. Please check the 8 digits.",
+    "status_pending": (
+        "Application {tracking_code} is being checked. We will text you the result."
+    ),
+    "status_approved": "Application {tracking_code} is approved.",
+    "status_waitlisted": (
+        "Application {tracking_code} is on the waiting list. Your place: {position}"
+    ),
+    "status_rejected": "Application {tracking_code} was not accepted. Reason: {reason}",
+    "status_cancelled": "Application {tracking_code} was cancelled.",
+    # Results sent later by background jobs.
+    "result_approved": "Your loan application is approved. Tracking code: {tracking_code}",
+    "result_waitlisted": (
+        "This phase's quota is full. Application {tracking_code} is on the waiting "
+        "list. Your place: {position}"
+    ),
+    "result_rejected_records_mismatch": (
+        "Application {tracking_code} was not accepted. " + _MISMATCH
+    ),
+    "result_rejected_not_eligible": (
+        "Your loan application was not accepted: you are not eligible for this loan."
+    ),
+    "result_rejected_prior_loan": (
+        "Your loan application was not accepted: you have already had this loan."
+    ),
+    "result_rejected_phone_mismatch": (
+        "Your loan application was not accepted: this phone is not the mobile number "
+        "in your pension file."
+    ),
+    "result_rejected_phase_closed": (
+        "Registration is closed now. The next phase opens on {date}. Please apply again then."
+    ),
+    "result_rejected_programme_closed": "Registration for this loan has ended.",
+    "result_promoted": (
+        "Good news: application {tracking_code} has left the waiting list and is approved."
+    ),
+    # Words put into other messages.
+    "status_word_pending": "being checked",
+    "status_word_approved": "approved",
+    "status_word_waitlisted": "waiting list",
+    "status_word_rejected": "not accepted",
+    "status_word_cancelled": "cancelled",
+    "reason_not_found": "details do not match our records",
+    "reason_pension_mismatch": "details do not match our records",
+    "reason_not_eligible": "not eligible",
+    "reason_prior_loan": "loan already received",
+    "reason_phone_mismatch": "phone not in your pension file",
+    "reason_phase_closed": "registration phase closed",
+    "reason_cancelled": "cancelled",
+}
