@@ -224,5 +224,15 @@ def users_create(app, username: str, role: str, association: str | None, passwor
     click.echo(f"user {username} created ({role}{', ' + association if association else ''})")
 
 
+def _register_area_commands() -> None:
+    """Commands of each area live beside it; they are added to the one `smsgw` group here."""
+    from gateway import cli_applications, cli_programme
+
+    cli_programme.register(cli)
+    cli_applications.register(cli)
+
+
+_register_area_commands()
+
 if __name__ == "__main__":
     main()

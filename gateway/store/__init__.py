@@ -1,4 +1,4 @@
-"""Queries and writes: the one place that talks SQL for the web app, the CLI and the jobs."""
+"""Queries and writes: the one place that talks SQL; one submodule per area, shared helpers here."""
 
 from __future__ import annotations
 
