@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import redis
 from flask import Flask, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from config.settings import Settings, load_settings
@@ -10,6 +12,7 @@ from gateway.db import Database, close_request_session
 from gateway.logs import configure_logging
 from gateway.metrics import init_metrics
 from gateway.redis_conn import connect_redis, redis_url
+from gateway.sessions import PhoneBusy
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -17,7 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     configure_logging(settings.LOG_LEVEL)
     app = Flask(__name__, instance_path=str(settings.instance_path))
-    app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["settings"] = settings
     app.extensions["database"] = Database(settings.sqlalchemy_url)
     app.extensions["redis"] = connect_redis(redis_url(settings))
@@ -25,19 +28,38 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_metrics(app)
     register_blueprints(app)
     app.register_error_handler(HTTPException, _http_error)
+    for unavailable in (PhoneBusy, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                        OperationalError):  # fmt: skip
+        app.register_error_handler(unavailable, _try_again_later)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
     from gateway import health, home
+    from gateway.channels import register_channels
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
+    register_channels(app)
 
 
 def _http_error(exc: HTTPException):
     return jsonify(error=exc.name), exc.code
+
+
+def _try_again_later(exc: Exception):
+    """A dependency is down or the phone is busy: 503, so the carrier delivers again later.
+
+    Nothing was acknowledged, so nothing is lost; a message already stored is deduplicated
+    by its carrier id when it comes back.
+    """
+    from flask import current_app
+
+    current_app.logger.warning("unavailable: %s", type(exc).__name__)
+    response = jsonify(error="temporarily unavailable")
+    response.headers["Retry-After"] = "5"
+    return response, 503
 
 
 def _unexpected_error(exc: Exception):

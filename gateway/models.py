@@ -41,6 +41,8 @@ REASONS = (
     "cancelled",
 )
 ROLES = ("admin", "operator", "staff")
+# Outbound message statuses; the last three (and `suppressed`) are final.
+MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "suppressed")
 
 
 def utcnow() -> datetime:
@@ -109,6 +111,8 @@ class Quota(Base):
     phase: Mapped[int] = mapped_column(ForeignKey("phases.number"))
     limit: Mapped[int] = mapped_column("limit", Integer)
     used: Mapped[int] = mapped_column(Integer, default=0)
+    # Length of this quota's waitlist: positions are always exactly 1..waitlisted.
+    waitlisted: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     __table_args__ = (
         UniqueConstraint("association_code", "phase"),
         CheckConstraint('used >= 0 AND used <= "limit"', name="used_within_limit"),
@@ -183,6 +187,10 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     state: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The provider's id (Twilio SID; our own id for http/kannel), for delivery reports.
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When a worker claimed the message for sending (queued -> sending), see send_sms.
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -193,6 +201,29 @@ class Message(Base):
         Index("ix_messages_status_created_at", "status", "created_at"),
         Index("ix_messages_created_at", "created_at"),
     )
+
+
+class MessageEvent(Base):
+    """One step in an outbound message's life: claimed, sent, retried, a delivery report."""
+
+    __tablename__ = "message_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+
+class ApplicationEvent(Base):
+    """One step in an application's history: decided, promoted, carried over, cancelled."""
+
+    __tablename__ = "application_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class User(Base):

@@ -34,6 +34,11 @@ def get_queue(name: str, connection: Redis) -> Queue:
     return Queue(name, connection=connection)
 
 
+def rq_job_id(key: str) -> str:
+    """RQ job ids allow letters, digits, `_` and `-`: `send_sms:42` becomes `send_sms-42`."""
+    return key.replace(":", "-")
+
+
 def enqueue(connection: Redis, queue: str, func, *args, job_id: str | None = None, **kwargs):
     """Queue `func(*args)` on `queue` with that queue's retry and time-out policy.
 
@@ -42,6 +47,7 @@ def enqueue(connection: Redis, queue: str, func, *args, job_id: str | None = Non
     freely (the reconciler does).
     """
     policy = QUEUES[queue]
+    job_id = rq_job_id(job_id) if job_id is not None else None
     try:
         return get_queue(queue, connection).enqueue(
             func,

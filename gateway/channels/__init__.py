@@ -1,0 +1,41 @@
+"""Carrier channels: one module per carrier (HTTP in, canonical Inbound out, reply rendered).
+
+Each module owns its signature or token check, its field names, its status map and
+its reply format, and exposes a Flask blueprint `bp`. Nothing below a channel knows
+which carrier a message came from except through the channel name stored with it.
+Adding a carrier is one module here and one line in CHANNEL_MODULES.
+"""
+
+from __future__ import annotations
+
+import hmac
+import importlib
+
+from flask import Flask, current_app
+
+from gateway.conversation import Conversation
+
+CHANNEL_MODULES = {
+    "twilio": "gateway.channels.twilio_sms",
+    "http": "gateway.channels.http_sms",
+    "ussd": "gateway.channels.ussd",
+}
+
+
+def register_channels(app: Flask) -> None:
+    """The conversation service and the blueprint of every enabled channel."""
+    settings = app.extensions["settings"]
+    app.extensions["conversation"] = Conversation(
+        app.extensions["database"], app.extensions["redis"], settings
+    )
+    for name in settings.CHANNELS:
+        app.register_blueprint(importlib.import_module(CHANNEL_MODULES[name]).bp)
+
+
+def get_conversation() -> Conversation:
+    return current_app.extensions["conversation"]
+
+
+def tokens_match(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of a shared secret."""
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())

@@ -1,0 +1,79 @@
+"""Twilio Programmable Messaging: the inbound SMS webhook and the status callback.
+
+https://www.twilio.com/docs/messaging/guides/webhook-request
+https://www.twilio.com/docs/usage/webhooks/webhooks-security
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from gateway.channels import get_conversation
+from gateway.conversation import Inbound
+from gateway.db import request_session
+
+CHANNEL = "twilio"
+bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: PUBLIC_BASE_URL + path and query behind a proxy, else our own."""
+    base = current_app.extensions["settings"].PUBLIC_BASE_URL
+    if not base:
+        return request.url
+    query = request.query_string.decode()
+    return base.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+@bp.before_request
+def verify_signature():
+    """403 unless X-Twilio-Signature matches, whenever TWILIO_AUTH_TOKEN is set."""
+    token = current_app.extensions["settings"].TWILIO_AUTH_TOKEN
+    if not token:
+        return None
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not RequestValidator(token).validate(signed_url(), request.form, signature):
+        abort(403)
+    return None
+
+
+def twiml(text: str | None) -> Response:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return Response(str(response), content_type="text/xml; charset=utf-8")
+
+
+@bp.post("/sms")
+def inbound_sms():
+    """An SMS from a pensioner; the dialog's reply goes back as TwiML."""
+    form = request.form
+    sender = form.get("From", "")
+    if not sender:
+        abort(400)
+    outcome = get_conversation().handle(
+        Inbound(
+            channel=CHANNEL,
+            phone=sender,
+            text=form.get("Body", ""),
+            external_id=(form.get("MessageSid") or form.get("SmsSid") or None),
+        )
+    )
+    return twiml(outcome.text)
+
+
+@bp.post("/status")
+def status_callback():
+    """Delivery status of a message we sent through the Twilio provider."""
+    from gateway.deliveries import record_delivery
+
+    sid = request.form.get("MessageSid", "")
+    status = request.form.get("MessageStatus", "")
+    if not sid or not status:
+        abort(400)
+    db = request_session()
+    record_delivery(db, CHANNEL, sid, status, request.form.get("ErrorCode") or None)
+    db.commit()
+    return "", 204
