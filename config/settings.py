@@ -11,6 +11,7 @@ from pathlib import Path
 ENVIRONMENTS = ("development", "test", "production")
 PROVIDERS = ("console", "twilio", "http", "kannel")
 CHANNELS = ("twilio", "http", "ussd")
+HTTP_SMS_CANONICAL_FIELDS = ("token", "from", "to", "text", "id")
 PHONE_MATCH_POLICIES = ("off", "flag", "require")
 # The secret each inbound channel is verified with; production refuses to start without it.
 CHANNEL_SECRETS = {"twilio": "TWILIO_AUTH_TOKEN", "http": "HTTP_SMS_TOKEN", "ussd": "USSD_TOKEN"}
@@ -59,13 +60,14 @@ class Settings:
     PORT: int = _env_field(8000, kind=int)
     PHONE_MATCH_POLICY: str = _env_field("flag")
     MAX_APPLICATIONS_PER_PHONE: int = _env_field(3, kind=int)
-    CHANNELS: tuple[str, ...] = _env_field(("twilio",), kind=tuple)
+    CHANNELS: tuple[str, ...] = _env_field(CHANNELS, kind=tuple)
     ALLOWED_COUNTRIES: tuple[str, ...] = _env_field(("IR",), kind=tuple)
     SESSION_TIMEOUT_MINUTES: int = _env_field(30, kind=int)
     PENSION_NUMBER_MIN_DIGITS: int = _env_field(4, kind=int)
     PENSION_NUMBER_MAX_DIGITS: int = _env_field(12, kind=int)
     RATE_LIMIT_MESSAGES: int = _env_field(20, kind=int)
     RATE_LIMIT_WINDOW_SECONDS: int = _env_field(600, kind=int)
+    HTTP_SMS_FIELDS: tuple[str, ...] = _env_field((), kind=tuple)
     WEB_CONCURRENCY: int = _env_field(2, kind=int)
     LOG_LEVEL: str = _env_field("INFO")
 
@@ -86,6 +88,13 @@ class Settings:
         for channel in self.CHANNELS:
             if channel not in CHANNELS:
                 raise ConfigError(f"CHANNELS: unknown channel {channel!r}")
+        for pair in self.HTTP_SMS_FIELDS:
+            canonical, sep, theirs = pair.partition("=")
+            if not sep or canonical.strip() not in HTTP_SMS_CANONICAL_FIELDS or not theirs.strip():
+                raise ConfigError(
+                    f"HTTP_SMS_FIELDS: {pair!r} is not NAME=THEIRS with NAME one of "
+                    + ", ".join(HTTP_SMS_CANONICAL_FIELDS)
+                )
         if not self.is_production:
             return
         if not self.SECRET_KEY:
@@ -99,6 +108,15 @@ class Settings:
         for name in PROVIDER_SETTINGS.get(self.SMS_PROVIDER, ()):
             if not getattr(self, name):
                 raise ConfigError(f"{name} is required with SMS_PROVIDER={self.SMS_PROVIDER}")
+
+    @property
+    def http_sms_fields(self) -> dict[str, str]:
+        """Canonical field -> the aggregator's name, from HTTP_SMS_FIELDS `from=sender,...`."""
+        names = {name: name for name in HTTP_SMS_CANONICAL_FIELDS}
+        for pair in self.HTTP_SMS_FIELDS:
+            canonical, _, theirs = pair.partition("=")
+            names[canonical.strip()] = theirs.strip()
+        return names
 
     @property
     def instance_path(self) -> Path:

@@ -15,7 +15,9 @@ from flows.parsing import (
 )
 from flows.session import Session
 
-__all__ = ["Ask", "Choose", "End", "Flow", "Reply", "Session", "Start", "Step", "step"]
+__all__ = [
+    "Ask", "Choose", "End", "Flow", "Reply", "Session", "Start", "Step", "current_prompt", "step",
+]  # fmt: skip
 
 Parser = Callable[[str, Mapping[str, str]], dict[str, str] | None]
 
@@ -83,10 +85,10 @@ class Reply:
     params: dict = field(default_factory=dict)
     then: "Reply | None" = None
 
-    def render(self, lang: str) -> str:
-        """The reply's text in lang, with a following reply on a new line."""
-        text = render(self.key, lang, **self.params)
-        return text if self.then is None else text + "\n" + self.then.render(lang)
+    def render(self, lang: str, medium: str = "sms") -> str:
+        """The reply's text in lang for the medium, with a following reply on a new line."""
+        text = render(self.key, lang, medium=medium, **self.params)
+        return text if self.then is None else text + "\n" + self.then.render(lang, medium)
 
 
 @dataclass
@@ -138,7 +140,7 @@ def _run_command(flow: Flow, session: Session, command: Command) -> Step:
             return Step(session, None, [ShowStatus(command.arg)])
         case "lang":
             session.lang = command.arg or session.lang
-            reply = Reply("lang_set", then=_current_prompt(flow, session))
+            reply = Reply("lang_set", then=current_prompt(flow, session))
             return Step(session, reply, [SetLanguage(session.lang)])
         case "stop":
             return Step(session, Reply("stopped"), [SetOptOut(True)])
@@ -147,7 +149,8 @@ def _run_command(flow: Flow, session: Session, command: Command) -> Step:
     return Step(session, Reply("help"))
 
 
-def _current_prompt(flow: Flow, session: Session) -> Reply | None:
+def current_prompt(flow: Flow, session: Session) -> Reply | None:
+    """The question the session waits on, with the answers so far (None before the first)."""
     state = flow.states[session.state]
     if isinstance(state, Ask | Choose):
         return Reply(state.prompt, dict(session.data))

@@ -149,9 +149,8 @@ def web(port: int | None) -> None:
 @with_app
 def worker(app, queues: str | None, burst: bool) -> None:
     """Run an RQ worker (with the scheduler) inside the app context."""
-    from rq import SimpleWorker
-
     from workers import QUEUE_NAMES, get_queue
+    from workers.reconciler import TICK_SECONDS, ReconcilingWorker
 
     names = [q.strip() for q in queues.split(",")] if queues else list(QUEUE_NAMES)
     try:
@@ -159,7 +158,14 @@ def worker(app, queues: str | None, burst: bool) -> None:
         worker_queues = [get_queue(name, redis) for name in names]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--queues") from None
-    SimpleWorker(worker_queues, connection=redis).work(with_scheduler=True, burst=burst)
+    # A SimpleWorker (no fork per job: jobs are short and idempotent) that also queues the
+    # reconciler's tick; waking every TICK_SECONDS keeps that tick on time when idle.
+    ReconcilingWorker(
+        worker_queues,
+        connection=redis,
+        maintenance_interval=TICK_SECONDS - 5,
+        worker_ttl=TICK_SECONDS + 10,
+    ).work(with_scheduler=True, burst=burst)
 
 
 @cli.group()
@@ -222,6 +228,28 @@ def users_create(app, username: str, role: str, association: str | None, passwor
             association_code=association,
         )
     click.echo(f"user {username} created ({role}{', ' + association if association else ''})")
+
+
+@cli.command()
+@click.option("--phone", required=True, help="The pensioner's phone, any common format.")
+@click.option(
+    "--raw", is_flag=True, help="Print replies in logical order (for terminals that do bidi)."
+)
+@click.option("--channel", type=click.Choice(["sms", "ussd"]), default="sms", show_default=True)
+@with_app
+def simulate(app, phone: str, raw: bool, channel: str) -> None:
+    """Chat with the dialog in the terminal, through the same path as a carrier."""
+    from gateway.menus import UssdMenus
+    from gateway.simulator import chat_sms, chat_ussd
+
+    def read() -> str:
+        return click.prompt("", prompt_suffix="you> ", default="", show_default=False)
+
+    conversation = app.extensions["conversation"]
+    if channel == "ussd":
+        chat_ussd(UssdMenus(conversation), phone, read, click.echo, bidi=not raw)
+    else:
+        chat_sms(conversation, phone, read, click.echo, bidi=not raw)
 
 
 def _register_area_commands() -> None:

@@ -33,7 +33,7 @@ class Inbound:
     phone: str
     text: str
     external_id: str | None = None
-    session_id: str | None = None
+    medium: str = "sms"  # "ussd" replies use the catalogue's short screen forms
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class Conversation:
                     store.mark_inbound(db, message.id, "rate_limited")
                 log_event(log, "rate_limited", channel=inbound.channel, phone=phone)
                 return Outcome(None)
-            outcome = self._answer(message, text, cut)
+            outcome = self._answer(message, text, cut, inbound.medium)
         MESSAGES.labels(inbound.channel, "in").inc()
         log_event(
             log,
@@ -132,7 +132,7 @@ class Conversation:
             phone, s.RATE_LIMIT_MESSAGES, s.RATE_LIMIT_WINDOW_SECONDS
         )
 
-    def _answer(self, message, text: str, cut: bool) -> Outcome:
+    def _answer(self, message, text: str, cut: bool, medium: str) -> Outcome:
         session = self.sessions.load(message.phone)
         if session is None:
             with self.database.session() as db:
@@ -155,7 +155,7 @@ class Conversation:
         state = result_session.state if result_session else None
         with self.database.session(write=True) as db:
             reply = run_effects(db, effects, ctx) or reply
-            reply_text = reply.render(lang) if reply else None
+            reply_text = reply.render(lang, medium) if reply else None
             if reply_text:
                 store.add_reply(
                     db,

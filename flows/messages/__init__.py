@@ -38,11 +38,16 @@ def longest_params(lang: str) -> dict[str, str]:
     return {name: values[lang] for name, values in PLACEHOLDER_LONGEST.items()}
 
 
-def render(key: str, lang: str, **params: object) -> str:
-    """The text of key in lang (fa when unknown), with Persian digits in Persian."""
+def render(key: str, lang: str, *, medium: str = "sms", **params: object) -> str:
+    """The text of key in lang (fa when unknown), with Persian digits in Persian.
+
+    On another medium (`ussd`) a shorter form `ussd_<key>` is used where the catalogue has one.
+    """
     if lang not in CATALOGUES:
         lang = DEFAULT_LANGUAGE
-    text = CATALOGUES[lang][key].format(**params)
+    catalogue = CATALOGUES[lang]
+    key = f"{medium}_{key}" if f"{medium}_{key}" in catalogue else key
+    text = catalogue[key].format(**params)
     if lang == "fa":
         text = text.translate(_PERSIAN_DIGITS)
     return text

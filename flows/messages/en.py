@@ -77,6 +77,16 @@ CATALOGUE: dict[str, str] = {
     "result_promoted": (
         "Good news: application {tracking_code} has left the waiting list and is approved."
     ),
+    # USSD screens (182 characters at most): the menus, and shorter forms of long replies.
+    "ussd_menu": "Pensioners' loan\n1 Register\n2 Status of my application\n3 Help",
+    "ussd_bad_choice": "Please choose one of the options.",
+    "ussd_resume": "Your registration is unfinished.\n1 Continue\n2 Start again",
+    "ussd_back_hint": "0 Back",
+    "ussd_help": "Register: dial *4040# and choose 1. Status: choose 2. Or text LOAN to 7070.",
+    "ussd_too_many_tries": "Too many tries. Please dial again.",
+    "ussd_unfinished": (
+        "Your loan registration is unfinished. Dial *4040# again or text your national ID to 7070."
+    ),
     # Words put into other messages.
     "status_word_pending": "being checked",
     "status_word_approved": "approved",

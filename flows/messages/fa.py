@@ -51,6 +51,14 @@ CATALOGUE: dict[str, str] = {
     ),
     "result_rejected_programme_closed": "ثبت‌نام همه مراحل این وام تمام شده است.",
     "result_promoted": "خبر خوب: درخواست {tracking_code} از صف انتظار خارج و تایید شد.",
+    # USSD screens (80 characters at most): the menus, and shorter forms of long replies.
+    "ussd_menu": "وام بازنشستگان\n۱ ثبت‌نام\n۲ وضعیت درخواست من\n۳ راهنما",
+    "ussd_bad_choice": "لطفا یکی از گزینه‌ها را بفرستید.",
+    "ussd_resume": "ثبت‌نام شما نیمه‌کاره است.\n۱ ادامه\n۲ شروع دوباره",
+    "ussd_back_hint": "۰ بازگشت",
+    "ussd_help": "ثبت‌نام: گزینه ۱. پیگیری: گزینه ۲. یا «وام» را به ۷۰۷۰ پیامک کنید.",
+    "ussd_too_many_tries": "تعداد تلاش‌ها زیاد شد. لطفا دوباره شماره را بگیرید.",
+    "ussd_unfinished": "ثبت‌نام نیمه‌کاره ماند. *۴۰۴۰# را بگیرید یا کد ملی را به ۷۰۷۰ بفرستید.",
     # Words put into other messages.
     "status_word_pending": "در حال بررسی",
     "status_word_approved": "تایید شده",

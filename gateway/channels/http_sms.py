@@ -1,0 +1,79 @@
+"""Kannel-style HTTP SMS: the `get-url` webhook and delivery reports (any aggregator alike).
+
+Kannel `sms-service` with `get-url = ".../webhooks/http/sms?token=T&from=%p&to=%P&text=%a&id=%I"`
+(https://www.kannel.org/download/1.4.5/userguide-1.4.5/userguide.html#AEN4623). The reply
+is the plain-text body; an empty body sends nothing. Field names are settings
+(HTTP_SMS_FIELDS) so another aggregator needs no code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from gateway.channels import get_conversation, tokens_match
+from gateway.conversation import Inbound
+from gateway.db import request_session
+from gateway.redis_conn import get_redis
+
+CHANNEL = "http"
+DEDUPE_SECONDS = 10  # a gateway that sends no id: the same phone + text within this is one SMS
+bp = Blueprint("http_sms", __name__, url_prefix="/webhooks/http")
+
+
+def field(name: str) -> str | None:
+    """A request value by its canonical name, read under the carrier's configured name."""
+    return request.values.get(current_app.extensions["settings"].http_sms_fields[name])
+
+
+@bp.before_request
+def verify_token():
+    """403 on a missing or wrong token whenever HTTP_SMS_TOKEN is set."""
+    expected = current_app.extensions["settings"].HTTP_SMS_TOKEN
+    if expected and not tokens_match(field("token"), expected):
+        abort(403)
+
+
+def plain(text: str | None, status: int = 200) -> Response:
+    return Response(text or "", status=status, content_type="text/plain; charset=utf-8")
+
+
+@bp.route("/sms", methods=["GET", "POST"])
+def inbound_sms():
+    """An SMS from the operator's SMS centre; the reply is the body."""
+    sender = field("from")
+    if not sender:
+        return plain("missing sender", 400)
+    text = field("text") or ""
+    message_id = field("id") or dedupe_id(sender, text)
+    outcome = get_conversation().handle(
+        Inbound(channel=CHANNEL, phone=sender, text=text, external_id=message_id)
+    )
+    return plain(outcome.text)
+
+
+def dedupe_id(sender: str, text: str) -> str:
+    """An id for a message that came without one: a resend within seconds gets the same id."""
+    digest = hashlib.sha256(f"{sender}\n{text}".encode()).hexdigest()[:32]
+    key = f"smsgw:http-dedupe:{digest}"
+    fresh = f"auto-{uuid.uuid4().hex}"
+    redis = get_redis()
+    if redis.set(key, fresh, ex=DEDUPE_SECONDS, nx=True):
+        return fresh
+    return (redis.get(key) or fresh.encode()).decode()
+
+
+@bp.route("/dlr", methods=["GET", "POST"])
+def delivery_report():
+    """A delivery report for a message we sent (named status or Kannel's numeric code)."""
+    from gateway.deliveries import record_delivery
+
+    message_id, status = field("id"), request.values.get("status", "")
+    if not message_id or not status:
+        abort(400)
+    db = request_session()
+    record_delivery(db, CHANNEL, message_id, status, request.values.get("error") or None)
+    db.commit()
+    return "", 204

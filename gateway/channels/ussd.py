@@ -1,0 +1,34 @@
+"""USSD in Africa's Talking's format: `CON ...` asks for more input, `END ...` closes.
+
+https://developers.africastalking.com/docs/ussd/overview
+The request carries `sessionId`, `serviceCode`, `phoneNumber` and `text` (every input
+of the session joined by `*`), plus our shared `token`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from gateway.channels import get_conversation, tokens_match
+from gateway.menus import UssdMenus
+
+bp = Blueprint("ussd", __name__)
+
+
+@bp.before_request
+def verify_token():
+    """403 on a missing or wrong token whenever USSD_TOKEN is set."""
+    expected = current_app.extensions["settings"].USSD_TOKEN
+    if expected and not tokens_match(request.values.get("token"), expected):
+        abort(403)
+
+
+@bp.post("/webhooks/ussd")
+def ussd():
+    """One USSD request: the next screen of the session."""
+    form = request.form
+    session_id, phone = form.get("sessionId", "").strip(), form.get("phoneNumber", "").strip()
+    if not session_id or not phone or len(session_id) > 100:
+        return Response("END", status=400, content_type="text/plain; charset=utf-8")
+    screen = UssdMenus(get_conversation()).handle(session_id, phone, form.get("text", ""))
+    return Response(screen.render(), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,50 @@
+"""`smsgw simulate`: a terminal chat through the same conversation path as a carrier."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from flows.messages import render
+from gateway.cli import cli
+from gateway.models import Application, Message
+from gateway.simulator import show
+
+
+def simulate(settings, *args, input: str):
+    env = {
+        "GATEWAY_ENV": "test",
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "INSTANCE_PATH": settings.INSTANCE_PATH,
+    }
+    return CliRunner().invoke(cli, ["simulate", *args], env=env, input=input)
+
+
+def test_sms_simulation_registers_through_the_conversation_path(app, db, settings):
+    result = simulate(
+        settings, "--phone", "09121234567", "--raw", input="وام\n0000534722\n728762975\n1\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert render("welcome_ask_national_id", "fa") in result.output
+    db.rollback()
+    [application] = db.scalars(select(Application)).all()
+    assert application.channel == "simulator" and application.phone == "+989121234567"
+    assert db.scalar(select(Message).where(Message.direction == "in")).channel == "simulator"
+
+
+def test_ussd_simulation_shows_the_menu_and_registers(app, db, settings):
+    result = simulate(
+        settings, "--phone", "09121234567", "--channel", "ussd", "--raw",
+        input="1\n0000534722\n728762975\n1\n/quit\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert render("ussd_menu", "fa") in result.output
+    assert "session ended" in result.output
+    db.rollback()
+    assert db.scalar(select(Application)).channel == "ussd"
+
+
+def test_persian_is_laid_out_right_to_left_and_right_aligned():
+    assert show("کد ملی", bidi=True, width=20) == "یلم دک".rjust(20)
+    assert show("کد ملی", bidi=False, width=20) == "کد ملی"

@@ -1,0 +1,139 @@
+"""USSD session tables: menus, back, resend, tries, status, resume after a drop, tokens."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.messages import render
+from gateway.models import Application
+
+TOKEN = "ussd-secret"
+PHONE = "+989121234567"
+NATIONAL_ID, PENSION = "0000534722", "728762975"
+MENU = render("ussd_menu", "fa")
+BACK = "\n" + render("ussd_back_hint", "fa")
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"USSD_TOKEN": TOKEN}
+
+
+def dial(client, session_id: str, text: str, phone: str = PHONE, token: str = TOKEN):
+    form = {"sessionId": session_id, "serviceCode": "*4040#", "phoneNumber": phone,
+            "text": text, "token": token}  # fmt: skip
+    response = client.post("/webhooks/ussd", data=form)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def run(client, session_id: str, inputs: list[str], phone: str = PHONE) -> list[str]:
+    """Dial, then send each input as a gateway does: everything so far joined by `*`."""
+    screens = [dial(client, session_id, "", phone)[1]]
+    for n in range(1, len(inputs) + 1):
+        screens.append(dial(client, session_id, "*".join(inputs[:n]), phone)[1])
+    return screens
+
+
+# Each row: inputs after dialing, and what the last screen must be (exact or startswith).
+TABLE = [
+    ("register to the end", ["1", NATIONAL_ID, PENSION, "1"], "END درخواست شما ثبت شد"),
+    ("help", ["3"], "END " + render("ussd_help", "fa")),
+    ("status with no application", ["2"], "END " + render("status_none", "fa")),
+    ("a wrong menu choice shows the menu again", ["9"],
+     "CON " + render("ussd_bad_choice", "fa") + "\n" + MENU),
+    ("back from the first question to the menu", ["1", "0"], "CON " + MENU),
+    ("back from the pension question", ["1", NATIONAL_ID, "0"],
+     "CON " + render("ask_national_id", "fa") + BACK),
+    ("back from the confirmation", ["1", NATIONAL_ID, PENSION, "0"],
+     "CON " + render("ask_pension_number", "fa") + BACK),
+    ("edit at the confirmation asks the ID again", ["1", NATIONAL_ID, PENSION, "2"],
+     "CON " + render("ask_national_id", "fa") + BACK),
+    ("a wrong ID explains", ["1", "123"], "CON " + render("bad_national_id", "fa") + BACK),
+    ("the third wrong ID ends the session", ["1", "1", "2", "3"],
+     "END " + render("ussd_too_many_tries", "fa")),
+    ("both numbers in one answer", ["1", f"{NATIONAL_ID} {PENSION}"], "CON کد ملی: ۰۰۰۰۵۳۴۷۲۲"),
+    ("a * typed inside an answer is part of it", ["1", "0000*534722"],
+     "CON " + render("ask_pension_number", "fa") + BACK),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("label", "inputs", "expected"), TABLE, ids=[r[0] for r in TABLE])
+def test_session_table(client, label, inputs, expected):
+    screens = run(client, f"s-{label}", inputs)
+    assert screens[0] == "CON " + MENU
+    assert screens[-1].startswith(expected), (label, screens[-1])
+
+
+def test_every_screen_fits_80_persian_characters(client):
+    screens = run(client, "fit", ["1", NATIONAL_ID, PENSION, "1"])
+    screens += run(client, "fit2", ["2"])
+    for screen in screens:
+        assert len(screen.split(" ", 1)[1]) <= 80, screen
+
+
+def test_a_repeated_request_gets_the_same_screen_and_acts_once(client, db):
+    run(client, "rep", ["1", NATIONAL_ID, PENSION])
+    text = "*".join(["1", NATIONAL_ID, PENSION, "1"])
+    first = dial(client, "rep", text)
+    second = dial(client, "rep", text)
+    assert first == second
+    assert first[1].startswith("END ")
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Application)) == 1
+
+
+def test_dialing_again_after_a_drop_offers_to_continue(client):
+    run(client, "drop-1", ["1", NATIONAL_ID])  # the session drops here
+    assert dial(client, "drop-2", "")[1] == "CON " + render("ussd_resume", "fa")
+    status, screen = dial(client, "drop-2", "1")
+    assert status == 200
+    assert screen == "CON " + render("ask_pension_number", "fa") + BACK
+    screens = [dial(client, "drop-2", t)[1] for t in ("1*" + PENSION, f"1*{PENSION}*1")]
+    assert screens[-1].startswith("END درخواست شما ثبت شد")
+
+
+def test_start_again_after_a_drop_asks_the_id_anew(client):
+    run(client, "again-1", ["1", NATIONAL_ID])
+    dial(client, "again-2", "")
+    _, screen = dial(client, "again-2", "2")
+    assert screen == "CON " + render("welcome_ask_national_id", "fa") + BACK
+
+
+def test_a_dropped_registration_can_be_finished_by_sms(client, db):
+    run(client, "sms-1", ["1", NATIONAL_ID])
+    form = {"token": "", "from": PHONE, "text": PENSION, "id": "k-1"}
+    assert "کد ملی: ۰۰۰۰۵۳۴۷۲۲" in client.post("/webhooks/http/sms", data=form).get_data(
+        as_text=True
+    )
+
+
+def test_after_the_idle_timeout_the_menu_is_shown_not_resume(client, redis):
+    run(client, "old-1", ["1", NATIONAL_ID])
+    key = f"smsgw:session:{PHONE}"
+    session = json.loads(redis.get(key))
+    session["updated_at"] -= 31 * 60
+    redis.set(key, json.dumps(session))
+    assert dial(client, "old-2", "")[1] == "CON " + MENU
+
+
+def test_status_of_a_registered_phone(client):
+    run(client, "st-1", ["1", NATIONAL_ID, PENSION, "1"])
+    screen = run(client, "st-2", ["2"])[-1]
+    assert screen.startswith("END درخواست ") and "در حال بررسی" in screen
+
+
+@pytest.mark.parametrize(
+    ("label", "form", "status"),
+    [
+        ("wrong token", {"sessionId": "x", "phoneNumber": PHONE, "text": "", "token": "no"}, 403),
+        ("missing token", {"sessionId": "x", "phoneNumber": PHONE, "text": ""}, 403),
+        ("missing session", {"phoneNumber": PHONE, "text": "", "token": TOKEN}, 400),
+        ("missing phone", {"sessionId": "x", "text": "", "token": TOKEN}, 400),
+    ],
+)
+def test_adapter_table(client, label, form, status):
+    response = client.post("/webhooks/ussd", data=form)
+    assert response.status_code == status, label
