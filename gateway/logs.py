@@ -18,7 +18,8 @@ _MASKS = {
     "to": mask_phone,
     "from_": mask_phone,
 }
-_HIDDEN = {"text", "body"}  # message bodies hold whatever the pensioner typed
+_HIDDEN = {"text", "body"}
+HANDLER_NAME = "smsgw-masked-stderr"  # message bodies hold whatever the pensioner typed
 
 
 def format_fields(fields: dict) -> str:
@@ -50,12 +51,13 @@ class MaskingFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO") -> None:
     """Route the root logger (and so gunicorn's, Flask's and RQ's) through the mask."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(HANDLER_NAME)
     handler.setFormatter(
         MaskingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
     root = logging.getLogger()
     for old in list(root.handlers):
-        if isinstance(old.formatter, MaskingFormatter):
+        if old.get_name() == HANDLER_NAME:  # configured before (tests create many apps)
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
