@@ -17,5 +17,7 @@ def peak_rss_mb(children: bool = False) -> float:
 
 def report(name: str, **figures) -> None:
     """One line a benchmark result: `name key=value ...`."""
-    parts = " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
+    parts = " ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()
+    )
     print(f"{name} {parts}", flush=True)

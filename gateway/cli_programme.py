@@ -82,7 +82,12 @@ def registry() -> None:
 @REJECTS_OPTION
 @in_app
 def registry_import(app, file: Path, strict: bool, rejects: Path | None) -> None:
-    """Import or update pensioners from a CSV; bad rows are listed and skipped (exit 0)."""
+    """Import or update pensioners from a CSV (upsert by national ID).
+
+    Bad rows are listed with their line and reason, written to the rejects file and
+    skipped; the good ones are imported (exit 0). With --strict, one bad row means
+    nothing is imported (exit 1). A national ID twice in the file: the later row wins.
+    """
     from gateway.logs import log_event
     from gateway.registry_import import FileError, import_registry
 
@@ -114,6 +119,9 @@ def quotas() -> None:
 @in_app
 def quotas_import(app, file: Path, rejects: Path | None) -> None:
     """Set associations' names and quota limits; raised quotas promote their waitlists."""
+    from redis.exceptions import RedisError
+
+    from gateway.logs import log_event
     from gateway.programme import PROMOTE_JOB, import_quotas
     from gateway.registry_import import FileError
     from workers import enqueue
@@ -124,10 +132,16 @@ def quotas_import(app, file: Path, rejects: Path | None) -> None:
         )
     except FileError as exc:
         raise click.ClickException(str(exc)) from None
-    for code, phase in report.raised:
-        job_id = f"promote_waitlist:{code}:{phase}"
-        enqueue(app.extensions["redis"], "decisions", PROMOTE_JOB, code, phase, job_id=job_id)
     _echo_summary(report)
+    log_event(logger, "quotas_imported", imported=report.imported, raised=len(report.raised))
+    try:
+        for code, phase in report.raised:
+            job_id = f"promote_waitlist:{code}:{phase}"
+            enqueue(app.extensions["redis"], "decisions", PROMOTE_JOB, code, phase, job_id=job_id)
+    except RedisError as exc:
+        raise click.ClickException(
+            f"quotas saved, but the waitlist promotion could not be queued ({exc})"
+        ) from None
     if report.raised:
         click.echo(f"waitlist promotion queued for {len(report.raised)} raised quota(s)")
 

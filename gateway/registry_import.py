@@ -72,6 +72,8 @@ def checked_rows(
     Bad rows go to `rejects` with their line (the header is line 1; a row spanning lines
     counts from its first) and the reason; blank lines are skipped.
     """
+    if Path(path).resolve() == rejects.path.resolve():
+        raise FileError("the rejects file must not be the file being imported")
     try:
         handle = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
     except OSError as exc:
