@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.utils import now as rq_now
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,41 @@ def enqueue(connection: Redis, queue: str, func, *args, job_id: str | None = Non
         )
     except DuplicateJobError:
         return Job.fetch(job_id, connection=connection)
+
+
+# A job is live while it waits to run; a started one only within this grace (else its
+# worker died: jobs are safe to run twice, so a mistaken re-run costs nothing).
+_WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+
+
+def requeue(connection: Redis, queue: str, func, *args, job_id: str, started_grace: float) -> bool:
+    """Queue the job again unless a live job has its id; a finished, failed or lost one
+    (a dead worker, a Redis restart) is deleted first so that its id does not block."""
+    try:
+        job = Job.fetch(rq_job_id(job_id), connection=connection)
+    except NoSuchJobError:
+        job = None
+    if job is not None:
+        status = job.get_status(refresh=False)
+        if status in _WAITING:
+            return False
+        started = job.started_at
+        if (
+            status == JobStatus.STARTED
+            and started
+            and (rq_now() - started).total_seconds() < started_grace
+        ):
+            return False
+        job.delete()
+    enqueue(connection, queue, func, *args, job_id=job_id)
+    return True
+
+
+def pause_for_test(point: str) -> None:
+    """Test hook: with SMSGW_TEST_PAUSE_AT=point (test settings only) the first job here blocks."""
+    from flask import current_app
+
+    if getattr(current_app.extensions["settings"], "SMSGW_TEST_PAUSE_AT", "") != point:
+        return
+    if current_app.extensions["redis"].set(f"smsgw:test:paused:{point}", os.getpid(), nx=True):
+        time.sleep(600)

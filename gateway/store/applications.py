@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from gateway.models import Application, ApplicationEvent, Pensioner, Phase, Quota
+from gateway.models import Application, ApplicationEvent, AuditEvent, Pensioner, Phase, Quota
 from gateway.store import insert_missing
 
 
@@ -41,12 +42,11 @@ def lock_quota(session: Session, association_code: str, phase: int) -> None:
     SQLite: the writer session's BEGIN IMMEDIATE has serialised all writers already.
     A missing quota row is created with limit 0, so that the waitlist still has a home.
     """
-    row = {"association_code": association_code, "phase": phase, "limit": 0, "used": 0}
-    insert_missing(session, Quota, [row], ["association_code", "phase"])
-    session.execute(
-        select(Quota.id).where(Quota.association_code == association_code, Quota.phase == phase)
-        .with_for_update()
-    )  # fmt: skip
+    stmt = select(Quota.id).where(_quota(association_code, phase)).with_for_update()
+    if session.scalar(stmt) is None:
+        row = {"association_code": association_code, "phase": phase, "limit": 0, "used": 0}
+        insert_missing(session, Quota, [row], ["association_code", "phase"])
+        session.execute(stmt)
 
 
 def _quota(association_code: str, phase: int):
@@ -96,13 +96,13 @@ def close_waitlist_gap(session: Session, association_code: str, phase: int, afte
     )
 
 
-def waitlist(session: Session, association_code: str, phases, limit: int | None = None):
-    """Waitlisted applications of the association in `phases`, first come first."""
+def waitlist(session: Session, association_code: str, phase: int, limit=None, before=False):
+    """Waitlisted applications of (association, phase) - or of every phase before it - in order."""
     stmt = (
         select(Application)
         .where(
             Application.association_code == association_code,
-            Application.phase.in_(list(phases)),
+            Application.phase < phase if before else Application.phase == phase,
             Application.status == "waitlisted",
         )
         .order_by(Application.phase, Application.waitlist_position)
@@ -130,8 +130,9 @@ def pending_up_to(session: Session, association_code: str, last: Application, li
         )
         .order_by(Application.created_at, Application.id)
         .limit(limit)
+        .with_for_update(of=Application)  # PostgreSQL re-checks `pending` after a wait
     )
-    return list(session.execute(stmt).tuples())
+    return [tuple(row) for row in session.execute(stmt)]
 
 
 def record_decision(session: Session, application_id: int, expected: str, **values) -> bool:
@@ -168,4 +169,15 @@ def waitlists_to_move(session: Session, phase: int) -> list[tuple[str, int]]:
     free = select(Quota.association_code, Quota.phase).where(
         Quota.waitlisted > 0, Quota.used < Quota.limit
     )
-    return sorted(set(session.execute(older.distinct()).tuples()) | set(session.execute(free)))
+    return sorted(
+        set(map(tuple, session.execute(older.distinct()))) | set(map(tuple, session.execute(free)))
+    )
+
+
+def free_places(session: Session, association_code: str, phase: int) -> int:
+    stmt = select(Quota.limit - Quota.used).where(_quota(association_code, phase))
+    return max(0, session.scalar(stmt) or 0)
+
+
+def add_audit_event(session: Session, actor: str, action: str, target: str, **details) -> None:
+    session.add(AuditEvent(actor=actor, action=action, target=target, details=json.dumps(details)))

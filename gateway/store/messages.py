@@ -28,8 +28,7 @@ def add_result_message(session: Session, application: Application, key: str, **p
         application_id=application.id,
     )
     session.add(message)
-    session.flush()
-    add_message_event(session, message.id, "queued", detail=key)
+    session.flush()  # its history starts at created_at, status queued
     return message.id
 
 
@@ -52,7 +51,9 @@ def is_opted_out(session: Session, phone: str) -> bool:
     return bool(session.scalar(select(Contact.opted_out).where(Contact.phone == phone)))
 
 
-def claim_message(session: Session, message_id: int, now: datetime, stuck_before: datetime, **values):
+def claim_message(
+    session: Session, message_id: int, now: datetime, stuck_before: datetime, **values
+):
     """queued -> sending (or a `sending` claim older than stuck_before): one claimer wins.
 
     The claim is the idempotency record of a send: it is committed before the provider
@@ -75,6 +76,8 @@ def claim_message(session: Session, message_id: int, now: datetime, stuck_before
 
 def finish_attempt(session: Session, message_id: int, attempt: int, **values) -> bool:
     """Record the outcome of attempt `attempt` unless another claim superseded it."""
+    if values.get("error"):
+        values["error"] = str(values["error"])[:500]
     stmt = update(Message).where(
         Message.id == message_id, Message.status == "sending", Message.attempts == attempt
     )
@@ -119,4 +122,3 @@ def application_messages(session: Session, application_id: int) -> list[Message]
 def message_events(session: Session, message_id: int) -> list[MessageEvent]:
     stmt = select(MessageEvent).where(MessageEvent.message_id == message_id)
     return list(session.scalars(stmt.order_by(MessageEvent.at, MessageEvent.id)))
-

@@ -1,0 +1,69 @@
+"""A fake HTTP SMS provider on 127.0.0.1 that behaves like a real one: status codes, delays.
+
+It answers each request with the next step of its script (then 200 for ever), counts
+requests per message id, and - like a real gateway that dedupes on `id` - delivers each
+id to the phone at most once.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeProvider:
+    """Script steps: an HTTP status (200, 400, 500 ...) or ("slow", seconds): accept, then
+    answer 200 only after that long (the client has given up by then)."""
+
+    def __init__(self, script=()):
+        self.script = list(script)
+        self.requests: list[dict] = []
+        self.per_id: Counter = Counter()
+        self.delivered: Counter = Counter()
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _next(self, fields: dict):
+        with self.lock:
+            self.requests.append(fields)
+            self.per_id[fields.get("id")] += 1
+            step = self.script.pop(0) if self.script else 200
+            accepted = step == 200 or isinstance(step, tuple)
+            if accepted and not self.delivered[fields.get("id")]:
+                self.delivered[fields.get("id")] += 1
+            return step
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length).decode()
+                fields = dict(urllib.parse.parse_qsl(body))
+                step = fake._next(fields)
+                if isinstance(step, tuple):
+                    fake.release.wait(step[1])
+                    step = 200
+                try:
+                    self.send_response(step)
+                    self.end_headers()
+                    self.wfile.write(b"ok" if step < 300 else b"error")
+                except OSError:
+                    pass  # the client gave up waiting (its time-out)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
