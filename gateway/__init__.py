@@ -38,10 +38,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     from gateway import health, home
     from gateway.channels import register_channels
+    from gateway.console import register_console
 
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     register_channels(app)
+    register_console(app)
 
 
 def _http_error(exc: HTTPException):
