@@ -18,6 +18,7 @@ from flows.engine import Reply, current_prompt
 from flows.messages import render
 from flows.session import Session
 from gateway.conversation import Conversation, Inbound
+from workers.ussd import schedule_unfinished_reminder
 
 STATE_TTL = 600  # a USSD session never lives this long; the operator's limit is 180 s
 MENU_INPUTS = {"1": "وام", "2": "وضعیت", "3": "راهنما"}  # register, my status, help
@@ -67,6 +68,8 @@ class UssdMenus:
         state.seen = text
         state.inputs += 1
         screen = self._next_screen(state, session_id, phone, new_input)
+        if state.mode == "register" and not screen.ended:
+            self._remind_if_dropped(state, session_id, phone)
         state.screen = screen
         self._save(key, state)
         return screen
@@ -139,6 +142,14 @@ class UssdMenus:
         ended = outcome.ended or outcome.state == self.flow.start
         text = outcome.text or ""
         return Screen(text if ended else self._with_back_hint(text, state.lang), ended)
+
+    def _remind_if_dropped(self, state: UssdState, session_id: str, phone: str) -> None:
+        """Schedule the "how to finish" SMS; a later input makes it stale (workers.ussd)."""
+        dialog = self.sessions.load(phone)
+        if dialog is not None and dialog.updated_at is not None:
+            schedule_unfinished_reminder(
+                self.redis, phone, session_id, state.inputs, dialog.updated_at
+            )
 
     def _prompt_screen(self, state: UssdState, dialog: Session | None) -> Screen:
         reply = current_prompt(self.flow, dialog) if dialog else None

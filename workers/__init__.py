@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 
 from redis import Redis
 from rq import Queue, Retry
@@ -42,17 +44,27 @@ def rq_job_id(key: str) -> str:
     return key.replace(":", "-")
 
 
-def enqueue(connection: Redis, queue: str, func, *args, job_id: str | None = None, **kwargs):
+def enqueue(
+    connection: Redis,
+    queue: str,
+    func,
+    *args,
+    job_id: str | None = None,
+    delay: timedelta | None = None,
+    **kwargs,
+):
     """Queue `func(*args)` on `queue` with that queue's retry and time-out policy.
 
     `job_id` makes the job unique: while a job with that id is queued or running, a
     second enqueue of the same id is dropped (RQ's `unique`), so callers can re-queue
-    freely (the reconciler does).
+    freely (the reconciler does). `delay` runs it later (the workers' scheduler).
     """
     policy = QUEUES[queue]
     job_id = rq_job_id(job_id) if job_id is not None else None
+    rq_queue = get_queue(queue, connection)
+    put = rq_queue.enqueue if delay is None else partial(rq_queue.enqueue_in, delay)
     try:
-        return get_queue(queue, connection).enqueue(
+        return put(
             func,
             *args,
             job_id=job_id,

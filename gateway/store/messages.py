@@ -15,17 +15,32 @@ from gateway.models import Application, Contact, Message, MessageEvent
 def add_result_message(session: Session, application: Application, key: str, **params) -> int:
     """Store the result SMS of an application (status queued) and return its id."""
     params.setdefault("tracking_code", application.tracking_code)
-    text = render(key, application.lang, **params)
+    return add_outbound_message(
+        session, application.phone, application.lang, key, "result", application.id, **params
+    )
+
+
+def add_outbound_message(
+    session: Session,
+    phone: str,
+    lang: str,
+    key: str,
+    kind: str,
+    application_id: int | None = None,
+    **params,
+) -> int:
+    """Store an SMS the gateway starts itself (status queued, for send_sms); return its id."""
+    text = render(key, lang, **params)
     message = Message(
         direction="out",
         channel="sms",
-        phone=application.phone,
+        phone=phone,
         text=text,
         segments=count_segments(text).segments,
-        kind="result",
+        kind=kind,
         status="queued",
         attempts=0,
-        application_id=application.id,
+        application_id=application_id,
     )
     session.add(message)
     session.flush()  # its history starts at created_at, status queued

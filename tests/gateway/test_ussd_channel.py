@@ -137,3 +137,54 @@ def test_status_of_a_registered_phone(client):
 def test_adapter_table(client, label, form, status):
     response = client.post("/webhooks/ussd", data=form)
     assert response.status_code == status, label
+
+
+def scheduled_reminders(redis):
+    from rq import Queue
+    from rq.job import Job
+
+    registry = Queue("sms", connection=redis).scheduled_job_registry
+    jobs = [Job.fetch(job_id, connection=redis) for job_id in registry.get_job_ids()]
+    return sorted((j for j in jobs if j.func_name.endswith("remind_unfinished")),
+                  key=lambda j: j.args[2])  # fmt: skip
+
+
+def notices(db):
+    from gateway.models import Message
+
+    db.rollback()
+    return db.scalars(select(Message).where(Message.kind == "notice")).all()
+
+
+def test_a_registration_dropped_mid_way_gets_one_sms_on_how_to_finish(client, db, redis):
+    from workers.ussd import remind_unfinished
+
+    run(client, "drop-sms", ["1", NATIONAL_ID])  # then silence
+    reminders = scheduled_reminders(redis)
+    assert [j.args[2] for j in reminders] == [2, 3]  # one per unfinished screen (dial = 1)
+    remind_unfinished(*reminders[0].args)  # stale: a later input came
+    assert notices(db) == []
+    remind_unfinished(*reminders[-1].args)
+    remind_unfinished(*reminders[-1].args)  # a retried job sends nothing more
+    [notice] = notices(db)
+    assert notice.text == render("ussd_unfinished", "fa") and notice.status == "queued"
+    assert notice.phone == PHONE
+
+
+def test_no_reminder_when_the_registration_went_on_by_sms(client, db, redis):
+    from workers.ussd import remind_unfinished
+
+    run(client, "drop-then-sms", ["1", NATIONAL_ID])
+    form = {"from": PHONE, "text": PENSION, "id": "sms-after-drop"}
+    client.post("/webhooks/http/sms", data=form)
+    remind_unfinished(*scheduled_reminders(redis)[-1].args)
+    assert notices(db) == []
+
+
+def test_no_reminder_after_a_finished_registration(client, db, redis):
+    from workers.ussd import remind_unfinished
+
+    run(client, "finished", ["1", NATIONAL_ID, PENSION, "1"])
+    for job in scheduled_reminders(redis):
+        remind_unfinished(*job.args)
+    assert notices(db) == []
