@@ -18,7 +18,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping (a round trip per checkout on the hot path): a connection the server
+    # dropped fails one request with a 503 (the carrier retries) and SQLAlchemy then
+    # replaces the whole pool; pool_recycle retires connections before idle timeouts.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def _begin_sqlite(conn) -> None:

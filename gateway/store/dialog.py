@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from gateway.models import Application, Contact, Message, utcnow
 from gateway.store import _insert
 
+MESSAGES = Message.__table__
+INBOUND_COLUMNS = (
+    MESSAGES.c.id,
+    MESSAGES.c.channel,
+    MESSAGES.c.phone,
+    MESSAGES.c.status,
+    MESSAGES.c.state,
+    MESSAGES.c.created_at,
+)
 
-def insert_inbound(session: Session, **fields) -> tuple[Message, bool]:
-    """Store an inbound message; (the message, True) or (the earlier copy, False) on redelivery.
+
+def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
+    """Store an inbound message; (its row, True) or (the earlier copy's row, False) on redelivery.
 
     The unique (channel, external_id) constraint makes a redelivered message a no-op,
-    whatever the concurrency; messages without an external id are always new.
+    whatever the concurrency; messages without an external id are always new. Core
+    statements, not the ORM: this runs for every message.
     """
     fields = {"direction": "in", "status": "received", "created_at": utcnow(), **fields}
-    stmt = _insert(session, Message).values(**fields)
+    stmt = _insert(session, MESSAGES).values(**fields)
     if fields.get("external_id") is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    new_id = session.execute(stmt.returning(Message.id)).scalar()
-    if new_id is not None:
-        return session.get(Message, new_id), True
-    earlier = session.scalar(
-        select(Message).where(
-            Message.channel == fields["channel"], Message.external_id == fields["external_id"]
-        )
+    row = session.execute(stmt.returning(*INBOUND_COLUMNS)).first()
+    if row is not None:
+        return row, True
+    earlier = select(*INBOUND_COLUMNS).where(
+        MESSAGES.c.channel == fields["channel"], MESSAGES.c.external_id == fields["external_id"]
     )
-    return earlier, False
+    return session.execute(earlier).first(), False
 
 
 def find_reply(session: Session, inbound_id: int) -> Message | None:
@@ -38,27 +47,31 @@ def find_reply(session: Session, inbound_id: int) -> Message | None:
 
 def mark_inbound(session: Session, message_id: int, status: str, state: str | None = None):
     session.execute(
-        update(Message)
-        .where(Message.id == message_id)
+        MESSAGES.update()
+        .where(MESSAGES.c.id == message_id)
         .values(status=status, state=state, updated_at=utcnow())
     )
 
 
-def add_reply(session: Session, inbound: Message, text: str, segments: int, **fields) -> Message:
+def add_reply(session: Session, inbound: Row, text: str, segments: int, **fields) -> None:
     """The reply returned in the carrier's HTTP response, stored beside its inbound message."""
-    reply = Message(
-        direction="out",
-        channel=inbound.channel,
-        phone=inbound.phone,
-        text=text,
-        segments=segments,
-        kind="reply",
-        status="sent",
-        reply_to_id=inbound.id,
-        **fields,
+    now = utcnow()
+    session.execute(
+        MESSAGES.insert().values(
+            direction="out",
+            channel=inbound.channel,
+            phone=inbound.phone,
+            text=text,
+            segments=segments,
+            kind="reply",
+            status="sent",
+            attempts=0,
+            reply_to_id=inbound.id,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
     )
-    session.add(reply)
-    return reply
 
 
 def contact_lang(session: Session, phone: str) -> str | None:
