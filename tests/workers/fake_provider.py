@@ -50,8 +50,12 @@ class FakeProvider:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                body = self.rfile.read(length).decode()
-                fields = dict(urllib.parse.parse_qsl(body))
+                self.answer(dict(urllib.parse.parse_qsl(self.rfile.read(length).decode())))
+
+            def do_GET(self):  # Kannel's sendsms takes its fields in the query string
+                self.answer(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)))
+
+            def answer(self, fields: dict):
                 step = fake._next(fields)
                 if isinstance(step, tuple):
                     fake.release.wait(step[1])
