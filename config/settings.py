@@ -70,6 +70,10 @@ class Settings:
     HTTP_SMS_FIELDS: tuple[str, ...] = _env_field((), kind=tuple)
     WEB_CONCURRENCY: int = _env_field(2, kind=int)
     LOG_LEVEL: str = _env_field("INFO")
+    # The console's monitor warns above these: messages waiting in any one queue, and the
+    # share of outbound sends in the last hour that failed or were not delivered.
+    MONITOR_MAX_QUEUE_DEPTH: int = _env_field(1000, kind=int)
+    MONITOR_MAX_FAILURE_RATE: float = _env_field(0.05, kind=float)
 
     @property
     def is_production(self) -> bool:
@@ -164,6 +168,11 @@ def _convert(name: str, kind, raw: str):
             return int(raw)
         except ValueError:
             raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number such as 0.05, got {raw!r}") from None
     if kind is tuple:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw

@@ -208,25 +208,17 @@ def users() -> None:
 @with_app
 def users_create(app, username: str, role: str, association: str | None, password: str):
     """Create a console user."""
-    from gateway import store
     from gateway.db import get_database
-    from gateway.models import Association
-    from gateway.passwords import hash_password
+    from gateway.users import UserError, create_user
 
-    if len(password) < 10:
-        raise click.BadParameter("use at least 10 characters", param_hint="password")
-    with get_database().session(write=True) as session:
-        if store.find_user(session, username):
-            raise click.ClickException(f"user {username!r} exists already")
-        if association and session.get(Association, association) is None:
-            raise click.BadParameter(f"no association {association!r}", param_hint="--association")
-        store.add_user(
-            session,
-            username=username,
-            password_hash=hash_password(password),
-            role=role,
-            association_code=association,
-        )
+    try:
+        with get_database().session(write=True) as session:
+            create_user(session, username, role, association, password)
+    except UserError as exc:
+        if exc.field in ("password", "association"):
+            hint = "password" if exc.field == "password" else "--association"
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+        raise click.ClickException(str(exc)) from None
     click.echo(f"user {username} created ({role}{', ' + association if association else ''})")
 
 

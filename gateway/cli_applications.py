@@ -32,6 +32,7 @@ def show(tracking_code: str, reveal: bool) -> None:
 def _show(app, tracking_code: str, reveal: bool) -> None:
     from gateway.store import applications as store
     from gateway.store import messages as message_store
+    from gateway.store.audit import add_audit_event
 
     database = app.extensions["database"]
     with database.session(write=reveal) as session:
@@ -39,7 +40,7 @@ def _show(app, tracking_code: str, reveal: bool) -> None:
         if found is None:
             raise click.ClickException(f"no application {tracking_code}")
         if reveal:
-            store.add_audit_event(session, getpass.getuser(), "national_id_revealed", tracking_code)
+            add_audit_event(session, getpass.getuser(), "national_id_revealed", tracking_code)
         hide = (lambda v: v) if reveal else mask_digits
         click.echo(f"application {found.tracking_code}  ({found.channel}, {found.lang})")
         for label, value in (

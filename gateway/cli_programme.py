@@ -122,9 +122,8 @@ def quotas_import(app, file: Path, rejects: Path | None) -> None:
     from redis.exceptions import RedisError
 
     from gateway.logs import log_event
-    from gateway.programme import PROMOTE_JOB, import_quotas
+    from gateway.programme import import_quotas, queue_promotion
     from gateway.registry_import import FileError
-    from workers import enqueue
 
     try:
         report = import_quotas(
@@ -136,8 +135,7 @@ def quotas_import(app, file: Path, rejects: Path | None) -> None:
     log_event(logger, "quotas_imported", imported=report.imported, raised=len(report.raised))
     try:
         for code, phase in report.raised:
-            job_id = f"promote_waitlist:{code}:{phase}"
-            enqueue(app.extensions["redis"], "decisions", PROMOTE_JOB, code, phase, job_id=job_id)
+            queue_promotion(app.extensions["redis"], code, phase)
     except RedisError as exc:
         raise click.ClickException(
             f"quotas saved, but the waitlist promotion could not be queued ({exc})"

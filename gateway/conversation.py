@@ -13,6 +13,7 @@ from flows.engine import Reply, step
 from flows.registration import RegistrationConfig, build_registration_flow
 from flows.segments import count_segments
 from flows.session import Session
+from gateway import stats
 from gateway.db import Database
 from gateway.effects import EffectContext, run_effects
 from gateway.logs import log_event
@@ -87,7 +88,11 @@ class Conversation:
         if phone is None or not is_allowed_mobile(phone, self.settings.ALLOWED_COUNTRIES):
             self._store_ignored(inbound, text)
             return Outcome(None)
-        with self.sessions.phone_lock(phone):
+        s = self.settings
+        with self.sessions.phone_lock(phone) as turn:
+            session, limited = turn.count_and_load(
+                s.RATE_LIMIT_MESSAGES, s.RATE_LIMIT_WINDOW_SECONDS
+            )
             with self.database.session() as db:
                 message, fresh = store.insert_inbound(
                     db,
@@ -96,17 +101,20 @@ class Conversation:
                     phone=phone,
                     text=text,
                     segments=count_segments(text).segments,
+                    status="rate_limited" if limited else "received",
                 )
+                if session is None and not limited:
+                    lang = store.contact_lang(db, phone)
+                    session = None if lang is None else Session(self.flow.start, lang=lang)
             if not fresh:
                 duplicate = self._earlier_answer(message)
                 if duplicate is not None:
                     return duplicate
-            elif self._over_rate_limit(phone):
-                with self.database.session() as db:
-                    store.mark_inbound(db, message.id, "rate_limited")
+            elif limited:
+                stats.count_messages(self.database, inbound.channel, "in")
                 log_event(log, "rate_limited", channel=inbound.channel, phone=phone)
                 return Outcome(None)
-            outcome = self._answer(message, text, cut, inbound.medium)
+            outcome = self._answer(turn, message, session, text, cut, inbound.medium)
         MESSAGES.labels(inbound.channel, "in").inc()
         log_event(
             log,
@@ -126,18 +134,7 @@ class Conversation:
             reply = store.find_reply(db, message.id)
         return Outcome(reply.text if reply else None, duplicate=True, state=message.state)
 
-    def _over_rate_limit(self, phone: str) -> bool:
-        s = self.settings
-        return self.sessions.over_rate_limit(
-            phone, s.RATE_LIMIT_MESSAGES, s.RATE_LIMIT_WINDOW_SECONDS
-        )
-
-    def _answer(self, message, text: str, cut: bool, medium: str) -> Outcome:
-        session = self.sessions.load(message.phone)
-        if session is None:
-            with self.database.session() as db:
-                lang = store.contact_lang(db, message.phone)
-            session = None if lang is None else Session(state=self.flow.start, lang=lang)
+    def _answer(self, turn, message, session, text: str, cut: bool, medium: str) -> Outcome:
         if cut:
             result_session, reply, effects, ended = session, Reply("help"), [], False
         else:
@@ -153,7 +150,7 @@ class Conversation:
             redis=self.redis,
         )
         state = result_session.state if result_session else None
-        with self.database.session(write=True) as db:
+        with self.database.session(write=bool(effects)) as db:
             reply = run_effects(db, effects, ctx) or reply
             reply_text = reply.render(lang, medium) if reply else None
             if reply_text:
@@ -166,8 +163,9 @@ class Conversation:
                     application_id=ctx.application_id,
                 )
             store.mark_inbound(db, message.id, "handled", state)
+        stats.count_turn(self.database, message, session, result_session, effects, bool(reply_text))
         if result_session is not None:
-            self.sessions.save(message.phone, result_session)
+            turn.save(result_session)
         for job in ctx.after_commit:
             self._run_after_commit(job)
         if reply_text:
@@ -183,14 +181,14 @@ class Conversation:
     def _store_ignored(self, inbound: Inbound, text: str) -> None:
         """Keep what a non-mobile or foreign sender sent, without starting a dialog."""
         with self.database.session() as db:
-            message, fresh = store.insert_inbound(
+            _, fresh = store.insert_inbound(
                 db,
                 channel=inbound.channel,
                 external_id=external_key(inbound.external_id),
                 phone=(inbound.phone or "")[:16],
                 text=text,
                 segments=count_segments(text).segments,
+                status="ignored",
             )
-            if fresh:
-                store.mark_inbound(db, message.id, "ignored")
+        stats.count_messages(self.database, inbound.channel, "in", n=int(fresh))
         log_event(log, "ignored_sender", channel=inbound.channel, phone=inbound.phone)

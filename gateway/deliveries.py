@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from gateway import stats
 from gateway.store import messages as store
 
 # How far along a message is; a report never moves it to an equal or lower rank, so a
@@ -65,6 +66,7 @@ def record_delivery(
     earlier = [name for name, rank in RANK.items() if rank < RANK[ours]]
     values = {"error_code": code} if ours in FAILURES else {}
     applied = store.set_status(session, message.id, ours, earlier, **values)
+    stats.count_send(session, ours, code, n=int(applied))
     detail = f"report {status}" if applied else f"report {status} ignored (already further)"
     store.add_message_event(session, message.id, ours, code, detail)
     return True

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ import xlsxwriter
 from sqlalchemy.orm import Session
 
 from gateway.jalali import jalali_datetime
-from gateway.store import registry as registry_store
+from gateway.store.audit import add_audit_event
 from gateway.store.exports import ExportFilters, stream_export_rows
 
 EXPORT_COLUMNS = (
@@ -24,6 +24,7 @@ EXPORT_COLUMNS = (
     "created_at", "decided_at", "created_at_jalali",
 )  # fmt: skip
 FORMATS = ("csv", "xlsx")
+PROGRESS_EVERY = 1000
 XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet, below the header
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _E164 = re.compile(r"\+\d{8,15}")
@@ -77,24 +78,39 @@ def export_cells(row, timezone: str) -> list:
 
 
 def export_registrations(
-    session: Session, out_path: Path, fmt: str, filters: ExportFilters, timezone: str
+    session: Session,
+    out_path: Path,
+    fmt: str,
+    filters: ExportFilters,
+    timezone: str,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write the applications matching `filters` to out_path, all at once or not at all.
 
     Rows stream from the database in batches and straight into the file, so memory
     stays flat whatever the row count; the file appears under its name only when whole.
+    `progress(rows written so far)` is called every PROGRESS_EVERY rows.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use {' or '.join(FORMATS)}")
     out_path = Path(out_path)
     partial = out_path.with_name(out_path.name + ".part")
     cells = (export_cells(row, timezone) for row in stream_export_rows(session, filters))
+    if progress is not None:
+        cells = _reporting(cells, progress)
     try:
         rows = (_write_csv if fmt == "csv" else _write_xlsx)(partial, cells)
         os.replace(partial, out_path)
     finally:
         partial.unlink(missing_ok=True)
     return ExportResult(out_path, rows, file_sha256(out_path))
+
+
+def _reporting(rows: Iterable[list], progress: Callable[[int], None]) -> Iterator[list]:
+    for count, row in enumerate(rows, 1):
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+        yield row
 
 
 def _write_csv(path: Path, rows: Iterable[list]) -> int:
@@ -139,7 +155,7 @@ def file_sha256(path: Path) -> str:
 
 def record_export(session: Session, actor: str, fmt: str, filters, result: ExportResult) -> None:
     """The audit trail of an export: who, which filters, how many rows, the file's SHA-256."""
-    registry_store.add_audit_event(
+    add_audit_event(
         session,
         actor,
         "export",

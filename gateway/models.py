@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -200,6 +201,8 @@ class Message(Base):
         Index("ix_messages_phone_created_at", "phone", "created_at"),
         Index("ix_messages_status_created_at", "status", "created_at"),
         Index("ix_messages_created_at", "created_at"),
+        # The console's message log filtered by channel, newest first.
+        Index("ix_messages_channel_created_at", "channel", "created_at"),
     )
 
 
@@ -248,3 +251,17 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class StatCounter(Base):
+    """A running count kept as data arrives: one metric, one time bucket, one label set.
+
+    Buckets are a minute (message series, send outcomes) or a programme-time-zone day
+    (dialog funnel, decisions); `labels` is the label values joined by `|`.
+    """
+
+    __tablename__ = "stat_counters"
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    labels: Mapped[str] = mapped_column(String(120), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -17,6 +17,7 @@ from gateway.registry_import import (
     required_text,
 )
 from gateway.store import registry as store
+from gateway.store.audit import add_audit_event
 
 QUOTA_COLUMNS = ("association_code", "association_name", "phase", "quota")
 PROMOTE_JOB = "workers.waitlist.promote_waitlist"
@@ -97,8 +98,25 @@ def _save_quota_row(session, actor: str, row: dict) -> bool:
         quota.limit = limit
     if before != limit:
         target = f"quota:{code}:{phase}"
-        store.add_audit_event(session, actor, "quota.set", target, before=before, after=limit)
+        add_audit_event(session, actor, "quota.set", target, before=before, after=limit)
     return limit > (before or 0)
+
+
+def set_quota(database: Database, code: str, phase: int, limit: int, actor: str) -> bool:
+    """Set one quota's limit (audited); True when it grew. Refused (RowError) below `used`."""
+    with database.session(write=True) as session:
+        return _save_quota_row(
+            session, actor, {"association_code": code, "phase": phase, "quota": limit,
+                             "association_name": None},
+        )  # fmt: skip
+
+
+def queue_promotion(redis, code: str, phase: int):
+    """Queue the waitlist promotion of a raised quota (one job per quota at a time)."""
+    from workers import enqueue
+
+    job_id = f"promote_waitlist:{code}:{phase}"
+    return enqueue(redis, "decisions", PROMOTE_JOB, code, phase, job_id=job_id)
 
 
 def set_phase(
@@ -115,7 +133,7 @@ def set_phase(
         before = store.find_phase(session, number)
         old = None if before is None else [before.opens_at, before.closes_at]
         store.save_phase(session, number, opens, closes)
-        store.add_audit_event(
+        add_audit_event(
             session, actor, "phase.set", f"phase:{number}", before=old, after=[opens, closes]
         )
 

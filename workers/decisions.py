@@ -15,6 +15,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from gateway import stats
 from gateway.jalali import jalali_date
 from gateway.models import Application, Pensioner, utcnow
 from gateway.phones import normalise_phone
@@ -56,6 +57,7 @@ def validate_application(application_id: int) -> None:
             return
         message_ids = decide_application(session, application, utcnow())
         pause_for_test("decide")
+    stats.count_decisions(database, message_ids)
     enqueue_sends(current_app.extensions["redis"], message_ids)
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from gateway import stats
 from gateway.logs import log_event
 from gateway.models import utcnow
 from gateway.providers import PermanentSendError, TransientSendError, get_provider
@@ -90,4 +91,5 @@ def send_sms(message_id: int) -> None:
 
 def _finish(message_id: int, attempt: int, **values) -> None:
     with current_app.extensions["database"].session(write=True) as session:
-        store.finish_attempt(session, message_id, attempt, **values)
+        done = store.finish_attempt(session, message_id, attempt, **values)
+        stats.count_send(session, values["status"], values.get("error_code"), n=int(done))

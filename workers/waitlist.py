@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Application, utcnow
 from gateway.store import applications as store
+from gateway.store.audit import add_audit_event
 from gateway.store.messages import add_result_message
 from workers.notifications import enqueue_sends
 
@@ -106,7 +107,7 @@ def cancel_application(tracking_code: str, note: str, actor: str | None = None) 
             store.close_waitlist_gap(session, code, phase, after=position - 1)
         store.add_event(session, application.id, "cancelled", note)
         actor = actor or getpass.getuser()
-        store.add_audit_event(
+        add_audit_event(
             session, actor, "application_cancelled", tracking_code, reason=note, was=previous
         )
         ids = promote_head(session, code, phase, now) if code and phase else []

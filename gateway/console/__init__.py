@@ -2,15 +2,108 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import importlib
+import logging
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
 
 # Modules of gateway.console, each with a blueprint `bp`; add an area with one line.
-AREAS: tuple[str, ...] = ()
+# An area may also define NAV = [(path, i18n key, roles allowed besides admin), ...].
+AREAS: tuple[str, ...] = (
+    "home",
+    "auth",
+    "registrations",
+    "quotas",
+    "exports",
+    "users",
+    "monitor",
+    "conversations",
+    "messages",
+    "simulator",
+    "api",
+)
+
+logger = logging.getLogger(__name__)
+_MESSAGES = (400, 403, 404, 503)
+_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OperationalError)
 
 
 def register_console(app: Flask) -> None:
-    """Register every console area's blueprint."""
-    import importlib
+    """Register every console area's blueprint, each behind CSRF and with HTML errors."""
+    from gateway.console.csrf import csrf_protect
+    from gateway.console.session import set_session_cookie
+    from gateway.db import close_request_session
 
+    nav = []
     for area in AREAS:
-        app.register_blueprint(importlib.import_module(f"gateway.console.{area}").bp)
+        module = importlib.import_module(f"gateway.console.{area}")
+        bp: Blueprint = module.bp
+        if not bp._got_registered_once:  # blueprints are module-level: set up once
+            bp.before_request(csrf_protect)
+            bp.after_request(set_session_cookie)
+            bp.register_error_handler(Exception, _console_error)
+            bp.teardown_request(close_request_session)  # tests share one app context
+        app.register_blueprint(bp)
+        nav.extend(getattr(module, "NAV", ()))
+    app.extensions["console_nav"] = nav
+    _register_templating(app)
+
+
+def _register_templating(app: Flask) -> None:
+    from gateway.console.auth import current_user
+    from gateway.console.csrf import csrf_token
+    from gateway.console.filters import register_filters
+    from gateway.console.i18n import current_lang, t
+
+    register_filters(app)
+    app.jinja_env.globals.update(
+        t=t,
+        csrf_token=csrf_token,
+        current_user=current_user,
+        current_lang=current_lang,
+        console_nav=console_nav,
+    )
+
+
+def console_nav() -> list[tuple[str, str]]:
+    """(path, i18n key) of the pages the signed-in user may open, in AREAS order."""
+    from flask import current_app
+
+    from gateway.console.auth import current_user
+
+    user = current_user()
+    if user is None:
+        return []
+    return [
+        (path, key)
+        for path, key, roles in current_app.extensions["console_nav"]
+        if user.role == "admin" or user.role in roles
+    ]
+
+
+def _console_error(exc: Exception):
+    """An HTML page with a short message: never a stack trace."""
+    from gateway.console.i18n import t
+
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+    elif isinstance(exc, _UNAVAILABLE):
+        status = 503
+        logger.warning("console unavailable: %s", type(exc).__name__)
+    else:
+        status = 500
+        logger.exception("console error on %s: %s", request.path, type(exc).__name__)
+    if status in _MESSAGES:
+        key = f"error.{status}"
+    else:
+        key = "error.500" if status >= 500 else "error.400"
+    if (
+        request.path.startswith("/console/api/")
+        or request.accept_mimetypes.best == "application/json"
+    ):
+        return jsonify(error=t(key)), status
+    return render_template("console/error.html", message=t(key), status=status), status

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import and_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from gateway.models import Application, ApplicationEvent, AuditEvent, Pensioner, Phase, Quota
+from gateway.models import Application, ApplicationEvent, Pensioner, Phase, Quota
 from gateway.store import insert_missing
 
 
@@ -177,7 +176,3 @@ def waitlists_to_move(session: Session, phase: int) -> list[tuple[str, int]]:
 def free_places(session: Session, association_code: str, phase: int) -> int:
     stmt = select(Quota.limit - Quota.used).where(_quota(association_code, phase))
     return max(0, session.scalar(stmt) or 0)
-
-
-def add_audit_event(session: Session, actor: str, action: str, target: str, **details) -> None:
-    session.add(AuditEvent(actor=actor, action=action, target=target, details=json.dumps(details)))

@@ -1,15 +1,14 @@
-"""The programme's reference data: the pensioner registry, associations, phases, quotas, audit."""
+"""The programme's reference data: the pensioner registry, associations, phases, quotas."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gateway.models import Association, AuditEvent, Pensioner, Phase, Quota
+from gateway.models import Association, Pensioner, Phase, Quota
 
 PENSIONER_COLUMNS = (
     "national_id", "pension_number", "full_name", "association_code",
@@ -118,12 +117,3 @@ def phases_with_quota_totals(session: Session) -> list[tuple[Phase, int, int]]:
         .order_by(Phase.number)
     )
     return [(phase, int(limit), int(used)) for phase, limit, used in session.execute(stmt)]
-
-
-def add_audit_event(session: Session, actor: str, action: str, target: str, **details) -> None:
-    """Who did what to what; details hold no personal data (counts, codes, hashes)."""
-    session.add(
-        AuditEvent(
-            actor=actor, action=action, target=target, details=json.dumps(details, default=str)
-        )
-    )

@@ -1,0 +1,165 @@
+"""One pensioner's conversation: found by phone, national ID or tracking code; resend a result."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from flows.parsing import parse_national_id, read_single_number
+from flows.tracking import is_valid_tracking_code
+from gateway import stats
+from gateway.console.auth import current_user, require_role
+from gateway.console.i18n import add_strings, t
+from gateway.db import get_database, request_session
+from gateway.masking import mask_digits, mask_phone, mask_text
+from gateway.phones import normalise_phone
+from gateway.redis_conn import get_redis
+from gateway.store import conversations as store
+from gateway.store.audit import add_audit_event
+from workers.notifications import enqueue_sends
+
+bp = Blueprint("console_conversations", __name__, url_prefix="/console/conversations")
+NAV = [("/console/conversations", "nav.conversations", ("operator",))]
+SEARCH_KINDS = ("auto", "phone", "national_id", "tracking_code")
+
+add_strings(
+    {
+        "conversations.title": ("گفتگو با یک شماره", "Conversation of one phone"),
+        "conversations.query": ("تلفن، کد ملی یا کد پیگیری", "Phone, national ID or tracking code"),
+        "conversations.by": ("جستجو با", "Search by"),
+        "conversations.by.auto": ("تشخیص خودکار", "detect"),
+        "conversations.search": ("جستجو", "Search"),
+        "conversations.bad_query": (
+            "این نه تلفن است، نه کد ملی، نه کد پیگیری.",
+            "That is not a phone, a national ID or a tracking code.",
+        ),
+        "conversations.applications": ("درخواست‌ها", "Applications"),
+        "conversations.transcript": ("پیام‌ها", "Messages"),
+        "conversations.history": ("سابقه", "History"),
+        "conversations.resend": ("ارسال دوباره آخرین نتیجه", "Resend the latest result SMS"),
+        "conversations.resent": (
+            "نتیجه دوباره در صف ارسال است.",
+            "The result SMS is queued again.",
+        ),
+        "conversations.no_result": ("هنوز پیامک نتیجه‌ای نیست.", "There is no result SMS yet."),
+        "message.direction.in": ("دریافتی", "in"),
+        "message.direction.out": ("ارسالی", "out"),
+        "message.time": ("زمان", "Time"),
+        "message.text": ("متن", "Text"),
+        "message.state": ("مرحله گفتگو", "Dialog state"),
+        "message.error": ("خطا", "Error"),
+        "message.direction": ("جهت", "Direction"),
+    }
+)
+
+
+def classify(query: str, by: str) -> tuple[str, str] | None:
+    """(kind, stored value) for what the operator typed, or None when it is none of them."""
+    number = read_single_number(query) or ""
+    readers = {
+        "tracking_code": lambda: number if is_valid_tracking_code(number) else None,
+        "national_id": lambda: parse_national_id(query) if len(number) <= 10 else None,
+        "phone": lambda: normalise_phone(query.strip().translate(_LATIN)),
+    }
+    for kind in (by,) if by in readers else readers:
+        value = readers[kind]()
+        if value:
+            return kind, value
+    return None
+
+
+_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+def find_phones(session, kind: str, value: str) -> list[str]:
+    if kind == "phone":
+        return [value]
+    if kind == "national_id":
+        return store.phones_of_national_id(session, value)
+    if kind == "message":
+        phone = store.phone_of_message(session, int(value))
+    else:
+        phone = store.phone_of_tracking_code(session, value)
+    return [phone] if phone else []
+
+
+class Privacy:
+    """What one console user may see: operators get personal data masked, admins all."""
+
+    def __init__(self, role: str):
+        self.masked = role != "admin"
+
+    def phone(self, value):
+        return mask_phone(value) if self.masked else value
+
+    def digits(self, value):
+        return mask_digits(value) if self.masked else value
+
+    def text(self, value):
+        return mask_text(value or "") if self.masked else value
+
+
+@bp.route("", methods=["GET", "POST"])
+@require_role("operator")
+def index():
+    """POST a search, or GET ?message=ID (from the log, after a resend): one conversation."""
+    # Searches are POSTed so that national IDs and phones stay out of URLs and access logs.
+    query, by = request.form.get("q", "").strip()[:40], request.form.get("by", "auto")
+    found, error, phones = None, None, []
+    session = request_session()
+    if request.method == "POST":
+        found = classify(query, by if by in SEARCH_KINDS else "auto")
+        error = None if found else t("conversations.bad_query")
+    elif request.args.get("message", "").isdigit():
+        found = ("message", request.args["message"][:18])
+    if found:
+        phones = find_phones(session, *found)
+        audit_search(found[0], len(phones))
+    national_id = found[1] if found and found[0] == "national_id" else None
+    applications = store.applications_of(session, phones, national_id) if found else []
+    transcripts = {phone: store.transcript(session, phone) for phone in phones}
+    ids = [m.id for messages in transcripts.values() for m in messages]
+    page = render_template(
+        "console/conversations.html",
+        query=query,
+        by=by,
+        kinds=SEARCH_KINDS,
+        error=error,
+        searched=bool(found),
+        transcripts=transcripts,
+        message_events=store.events_of_messages(session, ids),
+        applications=applications,
+        application_events=store.events_of_applications(session, [a.id for a in applications]),
+        privacy=Privacy(current_user().role),
+    )
+    return page, 400 if error else 200
+
+
+def audit_search(kind: str, phones: int) -> None:
+    """Who looked up whose conversation: the kind of key and what was found, not the key."""
+    with get_database().session() as session:
+        add_audit_event(session, current_user().username, "conversation.view", kind, phones=phones)
+
+
+@bp.post("/resend")
+@require_role("operator")
+def resend():
+    """Queue the latest result SMS of an application again, as a new message; audited."""
+    application_id = request.form.get("application_id", "")
+    back = url_for(".index", message=request.form.get("message_id", ""))
+    latest = None
+    database = get_database()
+    with database.session() as session:
+        if application_id.isdigit() and len(application_id) < 19:
+            latest = store.latest_result_message(session, int(application_id))
+        if latest is None:
+            flash(t("conversations.no_result"), "error")
+            return redirect(back)
+        message = store.add_resend(session, latest)
+        add_audit_event(
+            session, current_user().username, "message.resend", str(message.id),
+            application_id=latest.application_id, copied_from=latest.id,
+        )  # fmt: skip
+    stats.count_messages(database, "sms", "out")
+    enqueue_sends(get_redis(), [message.id])
+    flash(t("conversations.resent"), "ok")
+    return redirect(url_for(".index", message=message.id))

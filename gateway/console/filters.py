@@ -1,0 +1,56 @@
+"""Jinja filters of the console: Jalali dates, Persian digits, masked personal data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app
+
+from gateway.console.i18n import current_lang
+from gateway.jalali import jalali_datetime
+from gateway.masking import mask_digits, mask_name, mask_phone
+
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def to_persian_digits(text: str) -> str:
+    return text.translate(_PERSIAN)
+
+
+def digits(value) -> str:
+    """The value as text, with Persian digits in the Persian view."""
+    text = "" if value is None else str(value)
+    return to_persian_digits(text) if current_lang() == "fa" else text
+
+
+def jalali(moment: datetime | None) -> str:
+    """`۱۴۰۵/۰۹/۰۴ ۰۸:۳۰`: a moment in the programme time zone, Jalali calendar."""
+    if moment is None:
+        return "-"
+    return digits(jalali_datetime(moment, current_app.extensions["settings"].TIMEZONE))
+
+
+def jalali_input(moment: datetime | None) -> str:
+    """`1405-09-04T08:30`: a moment as a Jalali form value (Latin digits), programme time."""
+    if moment is None:
+        return ""
+    date, time = jalali_datetime(moment, current_app.extensions["settings"].TIMEZONE).split()
+    return f"{date.replace('/', '-')}T{time}"
+
+
+def iso_utc(moment: datetime | None) -> str:
+    """`2026-11-25T08:30:00Z`: for the `title` (hover) and `datetime` attributes."""
+    return "" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def register_filters(app: Flask) -> None:
+    """Make the filters available to every template."""
+    app.jinja_env.filters.update(
+        jalali=jalali,
+        iso_utc=iso_utc,
+        jalali_input=jalali_input,
+        digits=digits,
+        mask_nid=mask_digits,
+        mask_phone=mask_phone,
+        mask_name=mask_name,
+    )

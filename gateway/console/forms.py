@@ -1,0 +1,71 @@
+"""Reading the console's filter and edit forms: typed values, or a short message per field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from gateway.console.i18n import t
+from gateway.jalali import parse_programme_datetime
+from gateway.models import REASONS, STATUSES
+from gateway.store.console import RegistrationFilters
+
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+class FormError(ValueError):
+    """A field that cannot be read; the message is for the page."""
+
+
+def whole_number(text: str | None, field: str, minimum: int = 0) -> int | None:
+    """Persian, Arabic or Latin digits -> int; empty -> None."""
+    text = (text or "").strip().translate(_DIGITS)
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < minimum or len(text) > 9:
+        raise FormError(t("form.bad_number", field=t(field)))
+    return int(text)
+
+
+def programme_moment(text: str | None, field: str, end_of_day: bool = False):
+    """A date (Gregorian or Jalali, optional time) in programme time -> UTC; empty -> None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        moment = parse_programme_datetime(text, current_app.extensions["settings"].TIMEZONE)
+    except ValueError:
+        raise FormError(t("form.bad_date", field=t(field))) from None
+    has_time = "T" in text or " " in text
+    return moment + timedelta(days=1) if end_of_day and not has_time else moment
+
+
+def choice(text: str | None, allowed, field: str) -> str | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text not in allowed:
+        raise FormError(t("form.bad_choice", field=t(field)))
+    return text
+
+
+def registration_filters(args, scope: str | None) -> tuple[RegistrationFilters, list[str]]:
+    """Filters from a query string; bad fields are left out and named in the messages."""
+    readers = {
+        "association": lambda v: (v or "").strip()[:16] or None,
+        "phase": lambda v: whole_number(v, "field.phase", 1),
+        "status": lambda v: choice(v, STATUSES, "field.status"),
+        "reason": lambda v: choice(v, REASONS, "field.reason"),
+        "since": lambda v: programme_moment(v, "field.since"),
+        "until": lambda v: programme_moment(v, "field.until", end_of_day=True),
+    }
+    values, errors = {}, []
+    for name, read in readers.items():
+        try:
+            values[name] = read(args.get(name))
+        except FormError as exc:
+            errors.append(str(exc))
+    if scope is not None:
+        values["association"] = scope  # staff of an association see only theirs
+    return RegistrationFilters(**values), errors

@@ -1,0 +1,123 @@
+"""Operators in a real browser (Chromium through Playwright) against the live app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway.models import Application
+from tests.console.conftest import PASSWORD
+from tests.console.pensioners import add_registry, register
+from tests.gateway.live import TwilioPhone, post_form, serve
+from tests.gateway.twilio_client import TOKEN
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
+SCREEN = {"width": 1366, "height": 900}
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"TWILIO_AUTH_TOKEN": TOKEN}
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(app, users):
+    with serve(app) as base:
+        yield base
+
+
+def sign_in_operator(browser, base: str):
+    """Sign in as the operator; operators land on the monitor."""
+    page = browser.new_page(viewport=SCREEN)
+    page.goto(f"{base}/console/")
+    page.fill("input[name=username]", "operator")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/console/monitor")
+    return page
+
+
+def shown(page, selector: str) -> int:
+    """The raw number behind a cell the monitor drew (it shows Persian digits)."""
+    return int(page.get_attribute(selector, "data-value"))
+
+
+def test_the_monitor_counts_move_while_messages_arrive(browser, live, db):
+    nid = add_registry(db, 1)[0]
+    page = sign_in_operator(browser, live)
+    started = "#funnel td[data-step=started] + td"
+    page.wait_for_selector(started)
+    assert shown(page, started) == 0
+    twilio = TwilioPhone(live, "09121000001")
+    for body in ("وام", nid, "123456", "1"):
+        assert twilio.send(body)
+    form = {"from": "09121000002", "to": "7070", "text": "وام", "id": "kannel-1"}
+    assert post_form(f"{live}/webhooks/http/sms", form)[0] == 200
+    # No reload: the page polls every 5 s and redraws.
+    page.wait_for_function(
+        "document.querySelector('#funnel td[data-step=confirmed] + td').dataset.value === '1'",
+        timeout=15000,
+    )
+    assert shown(page, started) == 2
+    assert page.locator("#chart-in polyline[data-series=twilio]").count() == 1
+    assert "twilio: ۴" in page.inner_text("#legend-in")
+    assert shown(page, "#queues tbody tr:first-child td:nth-child(2)") == 1  # decisions waits
+    assert page.is_visible("#warnings [data-kind=no_workers]")
+    page.screenshot(path=str(ARTIFACTS / "console-monitor.png"), full_page=True)
+
+
+def test_find_a_conversation_by_national_id(browser, live, db):
+    nid = add_registry(db, 1)[0]
+    register("+989121000003", nid)
+    code = db.scalar(select(Application.tracking_code))
+    page = sign_in_operator(browser, live)
+    page.click("a[href='/console/conversations']")
+    page.fill("input[name=q]", nid.translate(PERSIAN))  # typed on a Persian keyboard
+    page.click("form[role=search] button[type=submit]")
+    page.wait_for_selector(f"[data-tracking-code='{code}']")
+    assert page.locator(".transcript tbody tr").count() == 8
+    assert nid not in page.content()  # masked for operators, even in the search box
+    assert page.inner_text("[data-field=national_id]") == ("00" + "*" * 6 + nid[-2:]).translate(
+        PERSIAN
+    )
+    page.screenshot(path=str(ARTIFACTS / "console-conversation.png"), full_page=True)
+
+
+def test_run_a_registration_in_the_simulator(browser, live, db):
+    nid = add_registry(db, 1)[0]
+    page = sign_in_operator(browser, live)
+    page.click("a[href='/console/simulator']")
+    page.fill("#sim-phone", "09121000004")
+    for n, text in enumerate(("وام", nid, "123456", "1"), start=1):
+        page.fill("#sim-text", text)
+        page.click("#sim-send")
+        page.wait_for_function(f"document.querySelectorAll('#sim-chat li.gateway').length === {n}")
+    code = db.scalar(select(Application.tracking_code))
+    assert code.translate(PERSIAN) in page.inner_text("#sim-chat li.gateway:last-child")
+    page.check("input[name=sim-mode][value=ussd]")
+    page.click("#sim-dial")
+    page.wait_for_function("document.querySelectorAll('#sim-chat li.gateway').length === 5")
+    assert "۱" in page.inner_text("#sim-chat li.gateway:last-child")  # the USSD main menu
+    page.screenshot(path=str(ARTIFACTS / "console-simulator.png"), full_page=True)

@@ -1,0 +1,117 @@
+"""Staff and admins in a real browser (Chromium through Playwright) against the live app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+from gateway.exports import EXPORT_COLUMNS
+from gateway.models import Quota
+from tests.console.conftest import PASSWORD
+from tests.gateway.live import serve
+from tests.workers.factories import add_application, add_pensioner
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
+OFFICE_SCREEN = {"width": 1366, "height": 768}
+PHONE_SCREEN = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(app, users):
+    with serve(app) as base:
+        yield base
+
+
+def open_signed_in(browser, base: str, username: str, viewport=OFFICE_SCREEN):
+    page = browser.new_page(viewport=viewport, accept_downloads=True)
+    page.goto(f"{base}/console/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/console/registrations")
+    return page
+
+
+def run_jobs(redis, queue: str) -> None:
+    SimpleWorker([Queue(queue, connection=redis)], connection=redis).work(burst=True)
+
+
+def test_sign_in_and_see_registrations_right_to_left_on_a_phone(browser, live, applications):
+    page = browser.new_page(viewport=PHONE_SCREEN)
+    page.goto(f"{live}/console/login")
+    page.fill("input[name=username]", "tehran")
+    page.fill("input[name=password]", "wrong password")
+    page.click("main button[type=submit]")
+    assert "درست نیست" in page.inner_text("[role=alert]")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live}/console/registrations")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.locator("tbody tr").count() == 1  # association 08 only
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"] + 1
+    page.screenshot(path=str(ARTIFACTS / "console-registrations-phone.png"), full_page=True)
+
+
+def test_export_and_download_an_xlsx(browser, live, applications, redis, tmp_path):
+    page = open_signed_in(browser, live, "admin")
+    page.click("a[href='/console/exports']")
+    page.select_option("select[name=format]", "xlsx")
+    page.click("form.filters button[type=submit]")
+    assert "در نوبت" in page.inner_text("tbody")
+    run_jobs(redis, "exports")
+    link = page.wait_for_selector("a[download]", timeout=15_000)  # the page polls, reloads
+    page.screenshot(path=str(ARTIFACTS / "console-exports.png"), full_page=True)
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith("registrations-") and saved.suffix == ".xlsx"
+    rows = list(openpyxl.load_workbook(saved).active.iter_rows(values_only=True))
+    assert rows[0] == EXPORT_COLUMNS and len(rows) == 3
+
+
+def test_raise_a_quota_and_the_waitlisted_application_is_approved(
+    browser, live, db, programme, redis
+):
+    add_pensioner(db, "0012345679")
+    waiting = add_application(
+        db, "0012345679", association_code="08", phase=1, status="waitlisted", waitlist_position=1
+    )
+    quota = db.scalar(select(Quota).where(Quota.association_code == "08", Quota.phase == 1))
+    quota.used, quota.waitlisted = 2, 1
+    db.commit()
+    page = open_signed_in(browser, live, "admin")
+    page.click("a[href='/console/quotas']")
+    row = page.locator("tr[data-quota='08-1']")
+    row.locator("input[name=limit]").fill("3")
+    row.locator("button").click()
+    assert "در حال پیشروی" in page.inner_text(".flash")
+    run_jobs(redis, "decisions")
+    page.goto(f"{live}/console/registrations/{waiting.tracking_code}")
+    assert page.inner_text("[data-field=status]") == "پذیرفته"
+    page.goto(f"{live}/console/quotas")
+    assert "۳ / ۳" in page.inner_text("tr[data-quota='08-1']")
+    page.screenshot(path=str(ARTIFACTS / "console-quotas.png"), full_page=True)

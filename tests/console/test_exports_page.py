@@ -1,0 +1,117 @@
+"""Exports from the console: queued on `exports`, written by the job, downloaded, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import openpyxl
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+from gateway.exports import EXPORT_COLUMNS
+from gateway.models import AuditEvent
+from tests.console.conftest import post
+from workers.exports import recent_exports
+
+NAME = re.compile(r"^registrations-(?:\d\d-)?1[34]\d\d-\d\d-\d\d-\d{4}-[0-9a-f]{6}\.(csv|xlsx)$")
+
+
+def audit(db, action):
+    db.rollback()
+    return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+
+
+def run_export_jobs(redis) -> None:
+    """What `smsgw worker --queues exports --burst` does, in this process and app context."""
+    SimpleWorker([Queue("exports", connection=redis)], connection=redis).work(burst=True)
+
+
+def ask(client, **form):
+    return post(client, "/console/exports", {"format": "xlsx", **form}, follow_redirects=True)
+
+
+def test_an_export_is_queued_then_written_and_downloaded_as_xlsx(
+    signed_in, applications, db, redis
+):
+    client = signed_in("office")
+    assert "خروجی در نوبت ساخت است" in ask(client).text
+    (info,) = recent_exports(redis)
+    assert info["state"] == "queued" and NAME.match(info["file"])
+    assert Queue("exports", connection=redis).job_ids == [f"export-{info['id']}"]
+    (requested,) = audit(db, "export.requested")
+    assert requested.actor == "office" and requested.target == info["file"]
+    run_export_jobs(redis)
+    progress = client.get(f"/console/exports/{info['id']}.json").get_json()
+    assert progress == {"state": "done", "state_label": "آماده", "total": 2, "done": 2}
+    response = client.get(f"/console/exports/{info['id']}/download")
+    assert response.status_code == 200
+    assert info["file"] in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == EXPORT_COLUMNS and len(rows) == 3
+    (downloaded,) = audit(db, "export.downloaded")
+    assert downloaded.actor == "office" and downloaded.target == info["file"]
+    (written,) = audit(db, "export")
+    assert json.loads(written.details)["rows"] == 2
+
+
+def test_a_csv_export_keeps_the_filters_and_the_bom(signed_in, applications, redis):
+    client = signed_in("admin")
+    ask(client, format="csv", association="01", phase="1", status="approved")
+    run_export_jobs(redis)
+    (info,) = recent_exports(redis)
+    body = client.get(f"/console/exports/{info['id']}/download").data
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [row["tracking_code"] for row in rows] == [applications["01"].tracking_code]
+    assert info["file"].startswith("registrations-01-")
+
+
+def test_association_staff_export_only_their_association(signed_in, applications, redis):
+    client = signed_in("tabriz")
+    ask(client, format="csv", association="08")
+    run_export_jobs(redis)
+    (info,) = recent_exports(redis)
+    body = client.get(f"/console/exports/{info['id']}/download").data.decode("utf-8-sig")
+    codes = [row["association_code"] for row in csv.DictReader(io.StringIO(body))]
+    assert codes == ["01"]
+
+
+def test_the_page_polls_a_running_export_and_links_a_finished_one(signed_in, applications, redis):
+    client = signed_in("admin")
+    ask(client)
+    (info,) = recent_exports(redis)
+    page = client.get("/console/exports").text
+    assert f'data-poll="/console/exports/{info["id"]}.json"' in page and "<progress" in page
+    run_export_jobs(redis)
+    page = client.get("/console/exports").text
+    assert f'href="/console/exports/{info["id"]}/download"' in page and "data-poll" not in page
+
+
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"format": "pdf"}, "«قالب» مقدار درستی ندارد."),
+        ({"phase": "x"}, "«مرحله» باید یک عدد درست باشد."),
+        ({"association": "99"}, "«کانون» مقدار درستی ندارد."),
+        ({"status": "lost"}, "«وضعیت» مقدار درستی ندارد."),
+    ],
+)
+def test_bad_export_requests_get_a_message_and_queue_nothing(
+    signed_in, applications, redis, db, form, message
+):
+    response = ask(signed_in("admin"), **form)
+    assert message in response.text
+    assert recent_exports(redis) == [] and audit(db, "export.requested") == []
+
+
+def test_an_unfinished_or_unknown_export_cannot_be_downloaded(signed_in, applications, redis):
+    client = signed_in("admin")
+    ask(client)
+    (info,) = recent_exports(redis)
+    assert client.get(f"/console/exports/{info['id']}/download").status_code == 404
+    assert client.get("/console/exports/nope/download").status_code == 404

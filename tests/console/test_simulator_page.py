@@ -1,0 +1,94 @@
+"""The simulator page: SMS and USSD dialogs through the carriers' own conversation path."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway.models import Application, Message
+from tests.console.conftest import token
+from tests.console.pensioners import add_registry
+
+API = "/console/api/simulator"
+PHONE = "0912 100 0009"
+
+
+def persian(digits: str) -> str:
+    return digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+
+
+@pytest.fixture
+def phone(signed_in):
+    """post(body) -> (status, JSON) as the simulator page sends it, signed in as an operator."""
+    client = signed_in("operator")
+    headers = {"X-CSRF-Token": token(client, "/console/simulator")}
+
+    def post(body):
+        response = client.post(API, json=body, headers=headers)
+        return response.status_code, response.get_json()
+
+    return post
+
+
+def test_an_sms_registration_runs_through_the_conversation_path(phone, db):
+    nid = add_registry(db, 1)[0]
+    replies = [phone({"mode": "sms", "phone": PHONE, "text": t})[1] for t in ("وام", nid, "123456")]
+    assert [r["state"] for r in replies] == ["ask_national_id", "ask_pension_number", "confirm"]
+    status, last = phone({"mode": "sms", "phone": PHONE, "text": "۱"})
+    assert status == 200 and last["ended"] is True
+    db.rollback()
+    application = db.scalar(select(Application))
+    assert application.channel == "simulator" and application.phone == "+989121000009"
+    assert (
+        application.tracking_code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        in last["reply"]
+    )
+    inbound = select(func.count()).where(Message.channel == "simulator", Message.direction == "in")
+    assert db.scalar(inbound) == 4
+
+
+def test_a_ussd_session_registers_screen_by_screen(phone, db):
+    nid = add_registry(db, 1)[0]
+    status, first = phone({"mode": "ussd", "phone": PHONE, "inputs": []})
+    assert status == 200 and first["ended"] is False and first["session_id"].startswith("sim-")
+    inputs = []
+    for answer in ("1", nid, "123456", "1"):
+        inputs.append(answer)
+        body = {"mode": "ussd", "phone": PHONE, "session_id": first["session_id"], "inputs": inputs}
+        status, screen = phone(body)
+        assert status == 200 and screen["session_id"] == first["session_id"]
+    assert screen["ended"] is True
+    db.rollback()
+    code = db.scalar(select(Application.tracking_code))
+    assert persian(code) in screen["reply"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"mode": "fax", "phone": PHONE, "text": "وام"},
+        {"mode": "sms", "phone": "12345", "text": "وام"},
+        {"mode": "sms", "phone": "+1 415 555 0100", "text": "وام"},
+        {"mode": "sms", "phone": PHONE, "text": "   "},
+        {"mode": "sms", "phone": PHONE, "text": 42},
+        {"mode": "ussd", "phone": PHONE, "inputs": "1*2"},
+        {"mode": "ussd", "phone": PHONE, "inputs": ["1"] * 31},
+        {"mode": "ussd", "phone": PHONE, "inputs": [{"x": 1}]},
+        ["not", "an", "object"],
+    ],
+)
+def test_bad_requests_get_a_short_message_and_store_nothing(phone, db, body):
+    status, reply = phone(body)
+    assert status == 400 and 0 < len(reply["error"]) < 80
+    assert db.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_simulator_needs_the_csrf_token(signed_in, db):
+    response = signed_in("operator").post(API, json={"mode": "sms", "phone": PHONE, "text": "x"})
+    assert response.status_code == 400
+    assert db.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_page_has_the_phone_and_its_script(signed_in):
+    page = signed_in("admin").get("/console/simulator").text
+    assert 'id="sim-chat"' in page and "console/simulator.js" in page
