@@ -1,7 +1,8 @@
 """Running counts for the console, added as messages and decisions happen (never a recount)."""
 
 # Counters live in `stat_counters` (models.StatCounter), one row per (metric, bucket,
-# labels), added to by one upsert per hook call:
+# labels), added to by one upsert per hook call (web and worker processes gather theirs
+# and write them once a second, see gateway/stats_buffer.py):
 #
 #   metric      bucket                     labels
 #   messages    minute (UTC)               channel|direction
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from flows.effects import CreateApplication
 from gateway.logs import log_event
 from gateway.models import utcnow
+from gateway.stats_buffer import BUFFER
 from gateway.store import stats as store
 
 log = logging.getLogger("smsgw.stats")
@@ -84,10 +86,15 @@ def open_phase_number(database, moment: datetime) -> int:
 
 
 def add(target, counts: Counter) -> None:
-    """One upsert: in its own short transaction for a Database, in a savepoint for a Session."""
+    """Add counts: in a savepoint of a Session's transaction, or for a Database through the
+    process's buffer (STATS_FLUSH_SECONDS; 0 writes at once, in its own transaction)."""
     if isinstance(target, Session):
         with target.begin_nested():
             store.add_counts(target.connection(), counts)
+        return
+    interval = current_app.extensions["settings"].STATS_FLUSH_SECONDS if has_app_context() else 0
+    if interval > 0:
+        BUFFER.add(target, counts, interval)
         return
     with target.engine.begin() as connection:
         store.add_counts(connection, counts)

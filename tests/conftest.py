@@ -69,7 +69,7 @@ def settings(database_url, redis_url, tmp_path, settings_overrides):
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         INSTANCE_PATH=str(tmp_path / "instance"),
-        **settings_overrides,
+        **{"STATS_FLUSH_SECONDS": 0, **settings_overrides},
     )
 
 
