@@ -108,3 +108,14 @@ def db(app):
 @pytest.fixture
 def redis(app) -> redis_lib.Redis:
     return app.extensions["redis"]
+
+
+@pytest.fixture
+def cli_env(settings):
+    """The environment a `smsgw` command needs to reach this test's database and Redis."""
+    return {
+        "GATEWAY_ENV": "test",
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "INSTANCE_PATH": settings.INSTANCE_PATH,
+    }

@@ -19,16 +19,6 @@ from gateway.passwords import check_password
 from tests.helpers import alive, descendants, free_port, venv_bin, wait_for_http
 
 
-@pytest.fixture
-def cli_env(settings):
-    return {
-        "GATEWAY_ENV": "test",
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "INSTANCE_PATH": settings.INSTANCE_PATH,
-    }
-
-
 def invoke(cli_env, *args, input=None):
     return CliRunner().invoke(cli, list(args), env=cli_env, input=input, catch_exceptions=False)
 

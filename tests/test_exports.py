@@ -21,16 +21,6 @@ DECIDED = datetime(2026, 11, 25, 8, 31, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-def cli_env(settings):
-    return {
-        "GATEWAY_ENV": "test",
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "INSTANCE_PATH": settings.INSTANCE_PATH,
-    }
-
-
-@pytest.fixture
 def applications(app, db):
     """Three applications: approved in 08 (registry mobile), pending in 04, rejected unknown."""
     db.add_all([Association(code="08", name="تهران"), Association(code="04", name="اصفهان")])

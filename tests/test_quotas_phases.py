@@ -21,16 +21,6 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def cli_env(settings):
-    return {
-        "GATEWAY_ENV": "test",
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "INSTANCE_PATH": settings.INSTANCE_PATH,
-    }
-
-
-@pytest.fixture
 def programme(app, db):
     """Association 08 with a quota of 10 (4 used) in phase 1; phase 2 without quotas."""
     db.add(Association(code="08", name="تهران"))

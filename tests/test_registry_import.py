@@ -25,16 +25,6 @@ PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 @pytest.fixture
-def cli_env(settings):
-    return {
-        "GATEWAY_ENV": "test",
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "INSTANCE_PATH": settings.INSTANCE_PATH,
-    }
-
-
-@pytest.fixture
 def associations(app, db):
     db.add_all([Association(code="08", name="تهران"), Association(code="04", name="اصفهان")])
     db.commit()

@@ -50,6 +50,17 @@ def choice(text: str | None, allowed, field: str) -> str | None:
     return text
 
 
+def read_fields(args, readers: dict) -> tuple[dict, list[str]]:
+    """Each field read by its reader; a bad one is left out and its message collected."""
+    values, errors = {}, []
+    for name, read in readers.items():
+        try:
+            values[name] = read(args.get(name))
+        except FormError as exc:
+            errors.append(str(exc))
+    return values, errors
+
+
 def registration_filters(args, scope: str | None) -> tuple[RegistrationFilters, list[str]]:
     """Filters from a query string; bad fields are left out and named in the messages."""
     readers = {
@@ -60,12 +71,7 @@ def registration_filters(args, scope: str | None) -> tuple[RegistrationFilters, 
         "since": lambda v: programme_moment(v, "field.since"),
         "until": lambda v: programme_moment(v, "field.until", end_of_day=True),
     }
-    values, errors = {}, []
-    for name, read in readers.items():
-        try:
-            values[name] = read(args.get(name))
-        except FormError as exc:
-            errors.append(str(exc))
+    values, errors = read_fields(args, readers)
     if scope is not None:
         values["association"] = scope  # staff of an association see only theirs
     return RegistrationFilters(**values), errors

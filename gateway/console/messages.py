@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from gateway.console.auth import current_user, require_role
 from gateway.console.conversations import Privacy
-from gateway.console.forms import FormError, choice, programme_moment
+from gateway.console.forms import FormError, choice, programme_moment, read_fields
 from gateway.console.i18n import add_strings, t
 from gateway.db import request_session
 from gateway.models import MESSAGE_STATUSES
@@ -57,12 +57,7 @@ def read_filters(args) -> tuple[MessageFilters, list[str]]:
         "since": lambda v: programme_moment(v, "field.since"),
         "until": lambda v: programme_moment(v, "field.until", end_of_day=True),
     }
-    values, errors = {}, []
-    for name, read in readers.items():
-        try:
-            values[name] = read(args.get(name))
-        except FormError as exc:
-            errors.append(str(exc))
+    values, errors = read_fields(args, readers)
     return MessageFilters(**values), errors
 
 

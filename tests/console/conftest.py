@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 from gateway import store
 from gateway.passwords import hash_password
+from tests.gateway.live import serve
 from tests.workers import conftest as workers_fixtures
 
 now = workers_fixtures.now  # the pipeline's small programme, as fixtures here too
@@ -88,3 +91,32 @@ def applications(db, programme):
             db, national_id, association_code=code, phase=1, status="approved"
         )
     return found
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright (a test tool's own browser download fails here)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(app, users):
+    """The app over real HTTP, with the console's users created."""
+    with serve(app) as base:
+        yield base

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from gateway.models import Application
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
 from tests.console.pensioners import add_registry, register
-from tests.gateway.live import TwilioPhone, post_form, serve
+from tests.gateway.live import TwilioPhone, post_form
 from tests.gateway.twilio_client import TOKEN
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
+pytestmark = needs_chromium
 SCREEN = {"width": 1366, "height": 900}
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
@@ -24,28 +19,6 @@ PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 @pytest.fixture
 def settings_overrides():
     return {"TWILIO_AUTH_TOKEN": TOKEN}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live(app, users):
-    with serve(app) as base:
-        yield base
 
 
 def sign_in_operator(browser, base: str):

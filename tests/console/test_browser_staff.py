@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import openpyxl
-import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from gateway.exports import EXPORT_COLUMNS
 from gateway.models import Quota
-from tests.console.conftest import PASSWORD
-from tests.gateway.live import serve
+from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
 from tests.workers.factories import add_application, add_pensioner
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
+pytestmark = needs_chromium
 OFFICE_SCREEN = {"width": 1366, "height": 768}
 PHONE_SCREEN = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def live(app, users):
-    with serve(app) as base:
-        yield base
 
 
 def open_signed_in(browser, base: str, username: str, viewport=OFFICE_SCREEN):

@@ -11,19 +11,13 @@ from gateway.models import Application, Message
 from gateway.simulator import show
 
 
-def simulate(settings, *args, input: str):
-    env = {
-        "GATEWAY_ENV": "test",
-        "DATABASE_URL": settings.DATABASE_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "INSTANCE_PATH": settings.INSTANCE_PATH,
-    }
-    return CliRunner().invoke(cli, ["simulate", *args], env=env, input=input)
+def simulate(cli_env, *args, input: str):
+    return CliRunner().invoke(cli, ["simulate", *args], env=cli_env, input=input)
 
 
-def test_sms_simulation_registers_through_the_conversation_path(app, db, settings):
+def test_sms_simulation_registers_through_the_conversation_path(app, db, cli_env):
     result = simulate(
-        settings, "--phone", "09121234567", "--raw", input="وام\n0000534722\n728762975\n1\n"
+        cli_env, "--phone", "09121234567", "--raw", input="وام\n0000534722\n728762975\n1\n"
     )
     assert result.exit_code == 0, result.output
     assert render("welcome_ask_national_id", "fa") in result.output
@@ -33,9 +27,9 @@ def test_sms_simulation_registers_through_the_conversation_path(app, db, setting
     assert db.scalar(select(Message).where(Message.direction == "in")).channel == "simulator"
 
 
-def test_ussd_simulation_shows_the_menu_and_registers(app, db, settings):
+def test_ussd_simulation_shows_the_menu_and_registers(app, db, cli_env):
     result = simulate(
-        settings, "--phone", "09121234567", "--channel", "ussd", "--raw",
+        cli_env, "--phone", "09121234567", "--channel", "ussd", "--raw",
         input="1\n0000534722\n728762975\n1\n/quit\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
