@@ -239,7 +239,9 @@ def simulate(app, phone: str, raw: bool, channel: str) -> None:
 
     conversation = app.extensions["conversation"]
     if channel == "ussd":
-        chat_ussd(UssdMenus(conversation), phone, read, click.echo, bidi=not raw)
+        chat_ussd(
+            UssdMenus(conversation, channel="simulator"), phone, read, click.echo, bidi=not raw
+        )
     else:
         chat_sms(conversation, phone, read, click.echo, bidi=not raw)
 

@@ -14,6 +14,7 @@ PAGE = """<!doctype html>
 <h1>سامانه ثبت‌نام وام مستمری‌بگیران</h1>
 <p dir="ltr">Pensioner loan registration gateway is running.</p>
 <ul dir="ltr">
+<li><a href="/console/">Console</a> (sign in with the login `make run` printed)</li>
 <li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>,
 <a href="/metrics">/metrics</a></li>
 <li>Try the dialog: <code>.venv/bin/smsgw simulate --phone 09121234567</code></li>

@@ -19,6 +19,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from gateway import stats
 from gateway.models import Application, utcnow
 from gateway.store import applications as store
 from gateway.store.audit import add_audit_event
@@ -79,6 +80,7 @@ def promote_waitlist(association_code: str, phase: int) -> None:
     with database.session(write=True) as session:
         store.lock_quota(session, association_code, phase)
         ids = promote_head(session, association_code, phase, utcnow())
+    stats.count_decisions(database, ids)
     enqueue_sends(current_app.extensions["redis"], ids)
 
 

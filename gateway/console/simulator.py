@@ -85,7 +85,9 @@ def send_ussd(phone: str, session_id, inputs) -> tuple:
         return jsonify(error=t("simulator.bad_request")), 400
     if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
         session_id = new_id("sim")
-    screen = UssdMenus(get_conversation()).handle(session_id, phone, "*".join(inputs))
+    screen = UssdMenus(get_conversation(), channel="simulator").handle(
+        session_id, phone, "*".join(inputs)
+    )
     return jsonify(reply=screen.text, ended=screen.ended, session_id=session_id), 200
 
 

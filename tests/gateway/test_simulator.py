@@ -36,7 +36,7 @@ def test_ussd_simulation_shows_the_menu_and_registers(app, db, cli_env):
     assert render("ussd_menu", "fa") in result.output
     assert "session ended" in result.output
     db.rollback()
-    assert db.scalar(select(Application)).channel == "ussd"
+    assert db.scalar(select(Application)).channel == "simulator"
 
 
 def test_persian_is_laid_out_right_to_left_and_right_aligned():
