@@ -6,11 +6,11 @@ pre-computed signed requests: wrk connection c walks whole dialogs of its own ph
 in order (message 1..4 of each), one message in flight at a time. Afterwards the
 database must hold every message wrk saw answered.
 
-`python -m bench webhook`, or `python -m bench.webhook --channel twilio|http|ussd
---connections 32 --duration 20 --web-threads 4 --worker-class gthread`; the same
-settings from BENCH_WEBHOOK_CHANNEL, BENCH_WEBHOOK_CONNECTIONS, BENCH_WEBHOOK_DURATION,
-BENCH_WEBHOOK_MESSAGES, BENCH_WEB_THREADS, BENCH_WORKER_CLASS, BENCH_WEBHOOK_DATABASE_URL,
-BENCH_WEBHOOK_REDIS_URL.
+`python -m bench webhook` runs every channel in turn; `python -m bench.webhook
+--channel twilio|http|ussd|all --connections 32 --duration 20 --web-threads 4
+--worker-class gthread` runs one. The same settings come from BENCH_WEBHOOK_CHANNEL,
+BENCH_WEBHOOK_CONNECTIONS, BENCH_WEBHOOK_DURATION, BENCH_WEBHOOK_MESSAGES,
+BENCH_WEB_THREADS, BENCH_WORKER_CLASS, BENCH_WEBHOOK_DATABASE_URL, BENCH_WEBHOOK_REDIS_URL.
 """
 
 from __future__ import annotations
@@ -84,7 +84,10 @@ def parse_options(argv: list[str]) -> argparse.Namespace:
     env = os.environ.get
     parser = argparse.ArgumentParser(prog="python -m bench.webhook")
     parser.add_argument(
-        "--channel", choices=sorted(CHANNELS), default=env("BENCH_WEBHOOK_CHANNEL", "twilio")
+        "--channel",
+        choices=[*sorted(CHANNELS), "all"],
+        default=env("BENCH_WEBHOOK_CHANNEL", "all"),
+        help="one channel's endpoint, or all of them in turn (the default)",
     )
     parser.add_argument(
         "--connections", type=int, default=int(env("BENCH_WEBHOOK_CONNECTIONS", "32"))
@@ -253,6 +256,13 @@ def main(argv: list[str] | None = None) -> None:
     if shutil.which("wrk") is None:
         print("bench webhook needs wrk on PATH: apt-get update && apt-get install -y wrk")
         raise SystemExit(1)
+    channels = sorted(CHANNELS) if options.channel == "all" else [options.channel]
+    for channel in channels:
+        bench_channel(argparse.Namespace(**{**vars(options), "channel": channel}))
+
+
+def bench_channel(options: argparse.Namespace) -> None:
+    """One channel's endpoint against the ceiling."""
     if options.channel not in CHANNEL_MODULES:
         print(f"the gateway has no {options.channel} channel yet (gateway/channels/)")
         raise SystemExit(1)
