@@ -115,7 +115,7 @@ def _print_banner(settings, hint: dict) -> None:
     click.echo(
         f"""
 Gateway running at {url}   (Ctrl-C stops everything)
-  console login:  {hint["login"]}
+  console:        {url}console/   login: {hint["login"]}
   health:         {url}readyz   metrics: {url}metrics
   try the dialog: .venv/bin/smsgw simulate --phone 09121234567
 {try_line}

@@ -110,7 +110,7 @@ def test_run_answers_readyz_and_ctrl_c_leaves_no_process(tmp_path, app, database
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, output
-    assert f"http://127.0.0.1:{port}/" in output
+    assert f"http://127.0.0.1:{port}/console/" in output
     assert "smsgw simulate" in output
     deadline = time.monotonic() + 10
     while any(alive(pid) for pid in children) and time.monotonic() < deadline:
