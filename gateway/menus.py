@@ -43,6 +43,8 @@ class UssdState:
     seen: str = ""
     mode: str = "new"  # new, menu, resume, register
     inputs: int = 0
+    touched_at: float = 0.0  # the last request, for the dropped-session reminder
+    reminder: bool = False  # the reminder job is scheduled (once per USSD session)
     lang: str = "fa"
     history: list = field(default_factory=list)  # dialog sessions before each step, for "0"
     screen: Screen | None = None
@@ -69,6 +71,7 @@ class UssdMenus:
         state.seen = text
         state.inputs += 1
         screen = self._next_screen(state, session_id, phone, new_input)
+        state.touched_at = time.time()  # after the dialog's own update (workers.ussd compares)
         if state.mode == "register" and not screen.ended:
             self._remind_if_dropped(state, session_id, phone)
         state.screen = screen
@@ -145,12 +148,10 @@ class UssdMenus:
         return Screen(text if ended else self._with_back_hint(text, state.lang), ended)
 
     def _remind_if_dropped(self, state: UssdState, session_id: str, phone: str) -> None:
-        """Schedule the "how to finish" SMS; a later input makes it stale (workers.ussd)."""
-        dialog = self.sessions.load(phone)
-        if dialog is not None and dialog.updated_at is not None:
-            schedule_unfinished_reminder(
-                self.redis, phone, session_id, state.inputs, dialog.updated_at
-            )
+        """Schedule, once per USSD session, the "how to finish" SMS (see workers.ussd)."""
+        if not state.reminder:
+            schedule_unfinished_reminder(self.redis, phone, session_id, state.touched_at)
+            state.reminder = True
 
     def _prompt_screen(self, state: UssdState, dialog: Session | None) -> Screen:
         reply = current_prompt(self.flow, dialog) if dialog else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -20,8 +21,8 @@ REMIND_AFTER = timedelta(seconds=200)
 log = logging.getLogger(__name__)
 
 
-def schedule_unfinished_reminder(redis, phone: str, session_id: str, inputs: int, at: float):
-    """After each unfinished USSD step: remind later unless the pensioner goes on."""
+def schedule_unfinished_reminder(redis, phone: str, session_id: str, touched_at: float):
+    """Look again REMIND_AFTER after the USSD session's last request at `touched_at`."""
     tag = hashlib.sha256(session_id.encode()).hexdigest()[:16]
     enqueue(
         redis,
@@ -29,27 +30,29 @@ def schedule_unfinished_reminder(redis, phone: str, session_id: str, inputs: int
         remind_unfinished,
         phone,
         session_id,
-        inputs,
-        at,
-        job_id=f"ussd_reminder:{tag}:{inputs}",
-        delay=REMIND_AFTER,
+        job_id=f"ussd_reminder:{tag}:{int(touched_at * 1000)}",
+        delay=max(timedelta(0), REMIND_AFTER - timedelta(seconds=time.time() - touched_at)),
     )
 
 
-def remind_unfinished(phone: str, session_id: str, inputs: int, at: float) -> None:
+def remind_unfinished(phone: str, session_id: str) -> None:
     """Job: one SMS if the USSD session went silent mid-registration and nothing came since.
 
-    `inputs` and `at` are the USSD session's input count and the dialog's time when the
-    reminder was scheduled: any later input (USSD or SMS) makes this reminder stale.
+    A session still in use looks again later; a dialog that moved on by SMS after the
+    session's last request, or that ended, needs no reminder.
     """
     redis = current_app.extensions["redis"]
     raw = redis.get(f"smsgw:ussd:{session_id}")
-    if raw is None or json.loads(raw).get("inputs") != inputs:
-        return  # the session went on (or expired long ago)
+    if raw is None:
+        return  # long gone: a reminder now would come too late to help
+    touched_at = json.loads(raw).get("touched_at", 0.0)
+    if time.time() - touched_at < REMIND_AFTER.total_seconds():
+        schedule_unfinished_reminder(redis, phone, session_id, touched_at)
+        return
     dialog = SessionStore(redis).load(phone)
-    if dialog is None or dialog.state == "start" or dialog.updated_at != at:
+    if dialog is None or dialog.state == "start" or (dialog.updated_at or 0) > touched_at:
         return  # finished, cancelled, or continued by SMS
-    if not redis.set(f"smsgw:ussd-reminded:{phone}:{at}", 1, nx=True, ex=3600):
+    if not redis.set(f"smsgw:ussd-reminded:{phone}:{dialog.updated_at}", 1, nx=True, ex=3600):
         return  # one reminder per dropped dialog, whatever the retries
     with current_app.extensions["database"].session(write=True) as session:
         message_id = store.add_outbound_message(

@@ -145,8 +145,16 @@ def scheduled_reminders(redis):
 
     registry = Queue("sms", connection=redis).scheduled_job_registry
     jobs = [Job.fetch(job_id, connection=redis) for job_id in registry.get_job_ids()]
-    return sorted((j for j in jobs if j.func_name.endswith("remind_unfinished")),
-                  key=lambda j: j.args[2])  # fmt: skip
+    return [j for j in jobs if j.func_name.endswith("remind_unfinished")]
+
+
+def silence(redis, session_id: str, seconds: float = 300) -> None:
+    """As if the USSD session's last request (and the dialog's) came `seconds` ago."""
+    for key, field in ((f"smsgw:ussd:{session_id}", "touched_at"),
+                       (f"smsgw:session:{PHONE}", "updated_at")):  # fmt: skip
+        state = json.loads(redis.get(key))
+        state[field] -= seconds
+        redis.set(key, json.dumps(state))
 
 
 def notices(db):
@@ -160,12 +168,14 @@ def test_a_registration_dropped_mid_way_gets_one_sms_on_how_to_finish(client, db
     from workers.ussd import remind_unfinished
 
     run(client, "drop-sms", ["1", NATIONAL_ID])  # then silence
-    reminders = scheduled_reminders(redis)
-    assert [j.args[2] for j in reminders] == [2, 3]  # one per unfinished screen (dial = 1)
-    remind_unfinished(*reminders[0].args)  # stale: a later input came
+    [reminder] = scheduled_reminders(redis)  # one per USSD session, not one per screen
+    assert reminder.args == (PHONE, "drop-sms")
+    remind_unfinished(*reminder.args)  # too early: it looks again later
     assert notices(db) == []
-    remind_unfinished(*reminders[-1].args)
-    remind_unfinished(*reminders[-1].args)  # a retried job sends nothing more
+    assert len(scheduled_reminders(redis)) >= 1
+    silence(redis, "drop-sms")
+    remind_unfinished(*reminder.args)
+    remind_unfinished(*reminder.args)  # a retried job sends nothing more
     [notice] = notices(db)
     assert notice.text == render("ussd_unfinished", "fa") and notice.status == "queued"
     assert notice.phone == PHONE
@@ -175,6 +185,7 @@ def test_no_reminder_when_the_registration_went_on_by_sms(client, db, redis):
     from workers.ussd import remind_unfinished
 
     run(client, "drop-then-sms", ["1", NATIONAL_ID])
+    silence(redis, "drop-then-sms")
     form = {"from": PHONE, "text": PENSION, "id": "sms-after-drop"}
     client.post("/webhooks/http/sms", data=form)
     remind_unfinished(*scheduled_reminders(redis)[-1].args)
@@ -185,6 +196,7 @@ def test_no_reminder_after_a_finished_registration(client, db, redis):
     from workers.ussd import remind_unfinished
 
     run(client, "finished", ["1", NATIONAL_ID, PENSION, "1"])
+    silence(redis, "finished")
     for job in scheduled_reminders(redis):
         remind_unfinished(*job.args)
     assert notices(db) == []
