@@ -33,7 +33,7 @@ class TwilioProvider:
             created = self.client.messages.create(to=to, from_=self.sender, body=text, **extra)
         except TwilioRestException as exc:
             code = f"twilio_{exc.code or exc.status}"
-            if 400 <= exc.status < 500:
+            if 400 <= exc.status < 500 and exc.status != 429:  # 429: too many, try later
                 raise PermanentSendError(code, exc.msg) from None
             raise TransientSendError(code, exc.msg) from None
         except requests.Timeout as exc:
