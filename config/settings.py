@@ -74,6 +74,7 @@ class Settings:
     # share of outbound sends in the last hour that failed or were not delivered.
     MONITOR_MAX_QUEUE_DEPTH: int = _env_field(1000, kind=int)
     MONITOR_MAX_FAILURE_RATE: float = _env_field(0.05, kind=float)
+    TRUSTED_PROXIES: int = _env_field(0, kind=int)
     STATS_FLUSH_SECONDS: float = _env_field(1.0, kind=float)
 
     @property

@@ -6,6 +6,7 @@ import redis
 from flask import Flask, jsonify
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings
 from gateway.db import Database, close_request_session
@@ -22,6 +23,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["settings"] = settings
+    if settings.TRUSTED_PROXIES:
+        # Behind N load balancers: the client's address, scheme and host come from their
+        # X-Forwarded-* headers (sign-in throttle, audit, Twilio's signed URL).
+        n = settings.TRUSTED_PROXIES
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     app.extensions["database"] = Database(settings.sqlalchemy_url)
     app.extensions["redis"] = connect_redis(redis_url(settings))
     app.teardown_appcontext(close_request_session)

@@ -162,3 +162,19 @@ def test_audit_details_of_a_failed_sign_in_hold_the_address_only(client, users, 
     sign_in(client, "tehran", "a secret guess")
     (row,) = audit_rows(db, "login.failed")
     assert json.loads(row.details) == {"address": "127.0.0.1"}
+
+
+class TestBehindALoadBalancer:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"TRUSTED_PROXIES": 1}
+
+    def test_the_throttle_counts_the_forwarded_client_address(self, client, users):
+        balancer = {"environ_base": {"REMOTE_ADDR": "10.0.0.2"}}
+        first = {"headers": {"X-Forwarded-For": "5.6.7.8"}, **balancer}
+        second = {"headers": {"X-Forwarded-For": "9.9.9.9"}, **balancer}
+        for name in ("a", "b", "c", "d", "e"):
+            sign_in(client, name, "wrong", **first)
+        assert sign_in(client, "admin", **first).status_code == 429
+        other = client.application.test_client()
+        assert sign_in(other, "admin", **second).status_code == 302  # not the balancer's lock
