@@ -75,6 +75,7 @@ class Settings:
     MONITOR_MAX_QUEUE_DEPTH: int = _env_field(1000, kind=int)
     MONITOR_MAX_FAILURE_RATE: float = _env_field(0.05, kind=float)
     TRUSTED_PROXIES: int = _env_field(0, kind=int)
+    CONSOLE_SIMULATOR: str = _env_field("")  # on / off; empty: on except in production
     STATS_FLUSH_SECONDS: float = _env_field(1.0, kind=float)
 
     @property
@@ -84,6 +85,7 @@ class Settings:
     def check(self) -> None:
         """Raise ConfigError with a one-line reason when the settings cannot work."""
         choices = {
+            "CONSOLE_SIMULATOR": ("", "on", "off"),
             "SMS_PROVIDER": PROVIDERS,
             "PHONE_MATCH_POLICY": PHONE_MATCH_POLICIES,
             "GATEWAY_ENV": ENVIRONMENTS,
@@ -123,6 +125,13 @@ class Settings:
             canonical, _, theirs = pair.partition("=")
             names[canonical.strip()] = theirs.strip()
         return names
+
+    @property
+    def console_simulator_enabled(self) -> bool:
+        """The simulator stores real applications: off in production unless asked for."""
+        if self.CONSOLE_SIMULATOR:
+            return self.CONSOLE_SIMULATOR == "on"
+        return not self.is_production
 
     @property
     def instance_path(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from gateway.channels import get_conversation
 from gateway.console.auth import require_role
@@ -42,8 +42,22 @@ add_strings(
             "Not a valid Iranian mobile number.",
         ),
         "simulator.bad_request": ("درخواست نامعتبر.", "Bad request."),
+        "simulator.disabled": (
+            "شبیه‌ساز در این سامانه خاموش است (CONSOLE_SIMULATOR).",
+            "The simulator is off on this system (CONSOLE_SIMULATOR).",
+        ),
     }
 )
+
+
+@bp.before_request
+def only_where_enabled():
+    """Simulated registrations are real rows: production keeps the simulator off by default."""
+    if request.path.rstrip("/").endswith("simulator") and not (
+        current_app.extensions["settings"].console_simulator_enabled
+    ):
+        return t("simulator.disabled"), 403
+    return None
 
 
 @bp.get("/simulator")

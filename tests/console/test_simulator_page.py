@@ -92,3 +92,31 @@ def test_the_simulator_needs_the_csrf_token(signed_in, db):
 def test_the_page_has_the_phone_and_its_script(signed_in):
     page = signed_in("admin").get("/console/simulator").text
     assert 'id="sim-chat"' in page and "console/simulator.js" in page
+
+
+class TestSwitchedOff:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"CONSOLE_SIMULATOR": "off"}
+
+    def test_the_page_and_its_api_refuse_and_store_nothing(self, signed_in, db):
+        client = signed_in("admin")
+        assert client.get("/console/simulator").status_code == 403
+        response = client.post(
+            "/console/api/simulator",
+            json={"mode": "sms", "phone": "09121234567", "text": "وام"},
+            headers={"X-CSRF-Token": token(client, "/console/monitor")},
+        )
+        assert response.status_code == 403
+        db.rollback()
+        assert db.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_production_keeps_the_simulator_off_unless_asked(tmp_path):
+    from config.settings import load_settings
+
+    base = {"GATEWAY_ENV": "production", "SECRET_KEY": "s", "CHANNELS": "twilio",
+            "TWILIO_AUTH_TOKEN": "t", "INSTANCE_PATH": str(tmp_path)}  # fmt: skip
+    assert load_settings(base).console_simulator_enabled is False
+    assert load_settings({**base, "CONSOLE_SIMULATOR": "on"}).console_simulator_enabled is True
+    assert load_settings({"INSTANCE_PATH": str(tmp_path)}).console_simulator_enabled is True
