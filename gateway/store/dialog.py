@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, func, select
+import functools
+
+from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from gateway.models import Application, Contact, Message, utcnow
@@ -23,20 +27,41 @@ def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
     """Store an inbound message; (its row, True) or (the earlier copy's row, False) on redelivery.
 
     The unique (channel, external_id) constraint makes a redelivered message a no-op,
-    whatever the concurrency; messages without an external id are always new. Core
-    statements, not the ORM: this runs for every message.
+    whatever the concurrency; messages without an external id are always new. The
+    statements are built once and run with parameters: this runs for every message.
     """
     fields = {"direction": "in", "status": "received", "created_at": utcnow(), **fields}
-    stmt = _insert(session, MESSAGES).values(**fields)
-    if fields.get("external_id") is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    row = session.execute(stmt.returning(*INBOUND_COLUMNS)).first()
+    fields.setdefault("updated_at", fields["created_at"])
+    dialect = session.get_bind().dialect.name
+    stmt = _inbound_insert(dialect, fields.get("external_id") is not None)
+    row = session.execute(stmt, fields).first()
     if row is not None:
         return row, True
-    earlier = select(*INBOUND_COLUMNS).where(
-        MESSAGES.c.channel == fields["channel"], MESSAGES.c.external_id == fields["external_id"]
+    earlier = session.execute(
+        _EARLIER, {"the_channel": fields["channel"], "the_id": fields["external_id"]}
     )
-    return session.execute(earlier).first(), False
+    return earlier.first(), False
+
+
+@functools.cache
+def _inbound_insert(dialect: str, deduplicated: bool):
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(MESSAGES)
+    if deduplicated:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    return stmt.returning(*INBOUND_COLUMNS)
+
+
+_EARLIER = select(*INBOUND_COLUMNS).where(
+    MESSAGES.c.channel == bindparam("the_channel"), MESSAGES.c.external_id == bindparam("the_id")
+)
+_MARK = (
+    MESSAGES.update()
+    .where(MESSAGES.c.id == bindparam("message_id"))
+    .values(
+        status=bindparam("new_status"), state=bindparam("new_state"), updated_at=bindparam("now")
+    )
+)
 
 
 def find_reply(session: Session, inbound_id: int) -> Message | None:
@@ -46,32 +71,33 @@ def find_reply(session: Session, inbound_id: int) -> Message | None:
 
 
 def mark_inbound(session: Session, message_id: int, status: str, state: str | None = None):
-    session.execute(
-        MESSAGES.update()
-        .where(MESSAGES.c.id == message_id)
-        .values(status=status, state=state, updated_at=utcnow())
-    )
+    params = {"message_id": message_id, "new_status": status, "new_state": state, "now": utcnow()}
+    session.execute(_MARK, params)
 
 
 def add_reply(session: Session, inbound: Row, text: str, segments: int, **fields) -> None:
     """The reply returned in the carrier's HTTP response, stored beside its inbound message."""
     now = utcnow()
-    session.execute(
-        MESSAGES.insert().values(
-            direction="out",
-            channel=inbound.channel,
-            phone=inbound.phone,
-            text=text,
-            segments=segments,
-            kind="reply",
-            status="sent",
-            attempts=0,
-            reply_to_id=inbound.id,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-    )
+    row = {
+        "direction": "out",
+        "channel": inbound.channel,
+        "phone": inbound.phone,
+        "text": text,
+        "segments": segments,
+        "kind": "reply",
+        "status": "sent",
+        "attempts": 0,
+        "reply_to_id": inbound.id,
+        "created_at": now,
+        "updated_at": now,
+        "state": None,
+        "application_id": None,
+        **fields,
+    }
+    session.execute(_INSERT_REPLY, row)
+
+
+_INSERT_REPLY = MESSAGES.insert()
 
 
 def contact_lang(session: Session, phone: str) -> str | None:
