@@ -25,6 +25,15 @@ def show(text: str, *, bidi: bool, width: int | None = None) -> str:
     return "\n".join(get_display(line).rjust(width) for line in lines)
 
 
+def next_line(read: Callable[[], str]) -> str | None:
+    """The next line typed, or None at the end of input or on `/quit`."""
+    try:
+        line = read()
+    except (EOFError, click.Abort):
+        return None
+    return None if line.strip() == "/quit" else line
+
+
 def chat_sms(
     conversation: Conversation,
     phone: str,
@@ -35,20 +44,11 @@ def chat_sms(
 ) -> None:
     """Read lines until end of input or `/quit`; each one goes through Conversation.handle."""
     write(f"texting the gateway as {phone}; /quit to leave")
-    while True:
-        try:
-            line = read()
-        except (EOFError, click.Abort):
-            return
-        if line.strip() == "/quit":
-            return
+    while (line := next_line(read)) is not None:
         outcome = conversation.handle(
             Inbound(channel=CHANNEL, phone=phone, text=line, external_id=f"sim-{uuid.uuid4()}")
         )
-        if outcome.text is None:
-            write("(no reply)")
-        else:
-            write(show(outcome.text, bidi=bidi))
+        write("(no reply)" if outcome.text is None else show(outcome.text, bidi=bidi))
 
 
 def chat_ussd(
@@ -64,21 +64,13 @@ def chat_ussd(
     while True:
         session_id, inputs = f"sim-{uuid.uuid4().hex}", []
         screen = menus.handle(session_id, phone, "")
-        while True:
+        while not screen.ended:
             write(show(screen.text, bidi=bidi))
-            if screen.ended:
-                break
-            try:
-                line = read()
-            except (EOFError, click.Abort):
-                return
-            if line.strip() == "/quit":
+            if (line := next_line(read)) is None:
                 return
             inputs.append(line)
             screen = menus.handle(session_id, phone, "*".join(inputs))
+        write(show(screen.text, bidi=bidi))
         write("(session ended; press Enter to dial again)")
-        try:
-            if read().strip() == "/quit":
-                return
-        except (EOFError, click.Abort):
+        if next_line(read) is None:
             return
