@@ -20,6 +20,7 @@ AREAS: tuple[str, ...] = (
     "quotas",
     "exports",
     "users",
+    "audit",
     "monitor",
     "conversations",
     "messages",

@@ -32,7 +32,8 @@ add_strings(
         "simulator.mode": ("روش", "Mode"),
         "simulator.sms": ("پیامک", "SMS"),
         "simulator.ussd": ("USSD", "USSD"),
-        "simulator.dial": ("شماره‌گیری *۴۰۴۰#", "Dial *4040#"),
+        # The code is isolated left to right, or a right-to-left page shows it as #۴۰۴۰*.
+        "simulator.dial": ("شماره‌گیری \u2066*۴۰۴۰#\u2069", "Dial *4040#"),
         "simulator.send": ("ارسال", "Send"),
         "simulator.message": ("پیام", "Message"),
         "simulator.no_reply": ("(بی‌پاسخ)", "(no reply)"),

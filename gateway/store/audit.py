@@ -24,9 +24,13 @@ def add_audit_event(
     return event
 
 
-def recent_audit_events(session: Session, action: str | None = None, limit: int = 100):
-    """The latest audit rows, newest first, optionally of one action."""
+def recent_audit_events(
+    session: Session, action: str | None = None, limit: int = 100, before: int | None = None
+):
+    """The latest audit rows, newest first, optionally of one action and older than `before`."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if action is not None:
         stmt = stmt.where(AuditEvent.action == action)
+    if before is not None:
+        stmt = stmt.where(AuditEvent.id < before)
     return list(session.scalars(stmt))

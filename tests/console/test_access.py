@@ -36,6 +36,7 @@ TABLE = [
     ("GET", "/console/exports/{own_export}/download", None, (LOGIN, 403, 200, 200, 200)),
     ("GET", "/console/exports/{other_export}/download", None, (LOGIN, 403, 200, 404, 200)),
     ("GET", "/console/users", None, (LOGIN, 403, 403, 403, 200)),
+    ("GET", "/console/audit", None, (LOGIN, 403, 403, 403, 200)),
     ("POST", "/console/users", {"username": "new1", "role": "operator",
                                 "password": "long enough pw", "password2": "long enough pw"}, (
         LOGIN, 403, 403, 403, 302,
