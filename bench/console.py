@@ -19,9 +19,8 @@ from bench._common import REDIS_URL, report
 from config.settings import load_settings
 from gateway import create_app
 from gateway.console import api
-from gateway.db import make_engine
-from gateway.migrate import upgrade_database
-from gateway.models import Application, Base, Message, utcnow
+from gateway.migrate import drop_schema, upgrade_database
+from gateway.models import Application, Message, utcnow
 from gateway.store import conversations as store
 from gateway.store.conversations import MessageFilters
 
@@ -74,14 +73,6 @@ FILL = [
     " FROM applications, unnest(ARRAY['started','national_id','pension_number','confirmed']) step"
     " GROUP BY 2, 3",
 ]
-
-
-def reset_schema(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
 
 
 def fill(engine) -> None:
@@ -156,7 +147,7 @@ def main() -> None:
         INSTANCE_PATH="/tmp/smsgw-bench-console",
     )  # fmt: skip
     url = settings.sqlalchemy_url
-    reset_schema(url)
+    drop_schema(url)
     upgrade_database(url)
     app = create_app(settings)
     engine = app.extensions["database"].engine
@@ -173,4 +164,4 @@ def main() -> None:
                    under_target=p95 < TARGET_MS)  # fmt: skip
     finally:
         engine.dispose()
-        reset_schema(url)
+        drop_schema(url)

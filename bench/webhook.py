@@ -42,8 +42,8 @@ from bench._gunicorn import (
 from bench._webhook_requests import CHANNELS, Target, write_request_files
 from gateway.channels import CHANNEL_MODULES
 from gateway.db import make_engine
-from gateway.migrate import upgrade_database
-from gateway.models import Application, Base, Message
+from gateway.migrate import drop_schema, upgrade_database
+from gateway.models import Application, Message
 
 BENCH_DATABASE = os.environ.get(
     "BENCH_WEBHOOK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench"
@@ -139,9 +139,8 @@ def reset_servers() -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     engine.dispose()
+    drop_schema(url)
     upgrade_database(url)
     redis.Redis.from_url(REDIS_URL).flushdb()
 

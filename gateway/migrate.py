@@ -25,3 +25,20 @@ def upgrade_database(url: str) -> None:
 def check_database(url: str) -> None:
     """Raise when the models and the newest migration differ (alembic check)."""
     command.check(alembic_config(url))
+
+
+def drop_schema(url: str) -> None:
+    """Drop every table of the gateway, and Alembic's version, so a migration starts afresh.
+
+    For tests and benchmarks only: it deletes all data.
+    """
+    from sqlalchemy import text
+
+    from gateway.db import make_engine
+    from gateway.models import Base
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()

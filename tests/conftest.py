@@ -14,8 +14,7 @@ from sqlalchemy import text
 
 from config.settings import load_settings
 from gateway import create_app
-from gateway.db import make_engine
-from gateway.migrate import upgrade_database
+from gateway.migrate import drop_schema, upgrade_database
 from gateway.models import Base
 from gateway.redis_server import EmbeddedRedis
 
@@ -42,17 +41,9 @@ def database_url(run_dir):
     raw = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{run_dir / 'test.db'}"
     url = load_settings({}, GATEWAY_ENV="test", DATABASE_URL=raw, INSTANCE_PATH=str(run_dir))
     url = url.sqlalchemy_url
-    drop_everything(url)
+    drop_schema(url)
     upgrade_database(url)
     return url
-
-
-def drop_everything(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
 
 
 @pytest.fixture
