@@ -11,9 +11,11 @@ from __future__ import annotations
 import hmac
 import importlib
 
-from flask import Flask, current_app
+from flask import Flask, abort, current_app
 
 from gateway.conversation import Conversation
+from gateway.db import request_session
+from gateway.deliveries import record_delivery
 
 CHANNEL_MODULES = {
     "twilio": "gateway.channels.twilio_sms",
@@ -34,6 +36,16 @@ def register_channels(app: Flask) -> None:
 
 def get_conversation() -> Conversation:
     return current_app.extensions["conversation"]
+
+
+def record_report(channel: str, provider_id: str, status: str, error_code: str | None):
+    """A carrier's delivery report for a message we sent: 400 without its fields, else 204."""
+    if not provider_id or not status:
+        abort(400)
+    db = request_session()
+    record_delivery(db, channel, provider_id, status, error_code or None)
+    db.commit()
+    return "", 204
 
 
 def tokens_match(given: str | None, expected: str) -> bool:

@@ -13,9 +13,8 @@ import uuid
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from gateway.channels import get_conversation, tokens_match
+from gateway.channels import get_conversation, record_report, tokens_match
 from gateway.conversation import Inbound
-from gateway.db import request_session
 from gateway.redis_conn import get_redis
 
 CHANNEL = "http"
@@ -68,12 +67,5 @@ def dedupe_id(sender: str, text: str) -> str:
 @bp.route("/dlr", methods=["GET", "POST"])
 def delivery_report():
     """A delivery report for a message we sent (named status or Kannel's numeric code)."""
-    from gateway.deliveries import record_delivery
-
-    message_id, status = field("id"), request.values.get("status", "")
-    if not message_id or not status:
-        abort(400)
-    db = request_session()
-    record_delivery(db, CHANNEL, message_id, status, request.values.get("error") or None)
-    db.commit()
-    return "", 204
+    values = request.values
+    return record_report(CHANNEL, field("id") or "", values.get("status", ""), values.get("error"))

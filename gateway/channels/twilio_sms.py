@@ -10,9 +10,8 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from gateway.channels import get_conversation
+from gateway.channels import get_conversation, record_report
 from gateway.conversation import Inbound
-from gateway.db import request_session
 
 CHANNEL = "twilio"
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
@@ -67,13 +66,7 @@ def inbound_sms():
 @bp.post("/status")
 def status_callback():
     """Delivery status of a message we sent through the Twilio provider."""
-    from gateway.deliveries import record_delivery
-
-    sid = request.form.get("MessageSid", "")
-    status = request.form.get("MessageStatus", "")
-    if not sid or not status:
-        abort(400)
-    db = request_session()
-    record_delivery(db, CHANNEL, sid, status, request.form.get("ErrorCode") or None)
-    db.commit()
-    return "", 204
+    form = request.form
+    return record_report(
+        CHANNEL, form.get("MessageSid", ""), form.get("MessageStatus", ""), form.get("ErrorCode")
+    )
