@@ -207,3 +207,15 @@ def test_any_body_gets_well_formed_twiml_and_never_a_5xx(client, body):
     root = ET.fromstring(response.get_data(as_text=True))
     assert root.tag == "Response"
     assert len(root.findall("Message")) <= 1
+
+
+def test_metrics_count_stored_messages_by_channel_and_direction(base_url, client):
+    TwilioPhone(base_url, "+989121234567").send("وام")
+    body = client.get("/metrics").get_data(as_text=True)
+    counted = {
+        line.split("{", 1)[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
+        for line in body.splitlines()
+        if line.startswith("smsgw_messages_total{")
+    }
+    assert counted['channel="twilio",direction="in"'] >= 1
+    assert counted['channel="twilio",direction="out"'] >= 1
