@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from flows.messages import render
-from gateway.demo_data import make_national_id
+from gateway.programme.demo_data import make_national_id
 
 FORM = "application/x-www-form-urlencoded"
 

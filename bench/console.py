@@ -19,10 +19,12 @@ from bench._common import REDIS_URL, report
 from config.settings import load_settings
 from gateway import create_app
 from gateway.console import api
-from gateway.migrate import drop_schema, upgrade_database
-from gateway.models import Application, Message, utcnow
-from gateway.store import conversations as store
-from gateway.store.conversations import MessageFilters
+from gateway.platform import services
+from gateway.platform.dates import utcnow
+from gateway.store import transcripts as store
+from gateway.store.migrate import drop_schema, upgrade_database
+from gateway.store.models import Application, Message
+from gateway.store.transcripts import MessageFilters
 
 DATABASE_URL = os.environ.get(
     "BENCH_CONSOLE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench"
@@ -150,13 +152,13 @@ def main() -> None:
     drop_schema(url)
     upgrade_database(url)
     app = create_app(settings)
-    engine = app.extensions["database"].engine
+    engine = services.database().engine
     started = time.perf_counter()
     fill(engine)
     report("console_fill", messages=MESSAGES, applications=APPLICATIONS,
            seconds=time.perf_counter() - started)  # fmt: skip
     try:
-        with app.extensions["database"].session() as session:
+        with services.database().session() as session:
             results = {name: timed(call) for name, call in queries(app, session).items()}
         baseline = results["baseline_pk_lookup"][0]
         for name, (p50, p95) in results.items():

@@ -18,11 +18,12 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from config.settings import load_settings
-from gateway.db import Database
-from gateway.migrate import upgrade_database
-from gateway.models import Application, Association, Base, Pensioner, Phase, Quota, utcnow
-from gateway.redis_conn import connect_redis
-from workers import enqueue
+from gateway.platform.dates import utcnow
+from gateway.platform.db import Database
+from gateway.platform.redis_client import connect_redis
+from gateway.programme.jobs import enqueue, get_queue
+from gateway.store.migrate import upgrade_database
+from gateway.store.models import Application, Association, Base, Pensioner, Phase, Quota
 
 from ._common import report
 
@@ -91,8 +92,9 @@ def main() -> None:
     n = APPLICATIONS
 
     redis.flushdb()
+    queue = get_queue("decisions", redis)
     for _ in range(n):
-        enqueue(redis, "decisions", "time.sleep", 0)
+        queue.enqueue("time.sleep", 0)  # an empty job: RQ's own cost per job
     baseline = n / run_workers(logs)
 
     seed(database, n)
@@ -100,10 +102,7 @@ def main() -> None:
     with database.session() as session:
         ids = list(session.scalars(select(Application.id)))
     for application_id in ids:
-        enqueue(
-            redis, "decisions", "workers.decisions.validate_application", application_id,
-            job_id=f"validate_application:{application_id}",
-        )  # fmt: skip
+        enqueue(redis, "validate_application", application_id)
     elapsed = run_workers(logs)
     with database.session() as session:
         decided = session.scalar(

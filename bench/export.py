@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from bench._common import report
 from bench.registry_import import run_cli, scratch_database, seed_programme, sqlalchemy_url
-from gateway.demo_data import generate_pensioners
-from gateway.exports import EXPORT_COLUMNS
-from gateway.models import Application, utcnow
+from gateway.platform.dates import utcnow
+from gateway.programme.bank_export import EXPORT_COLUMNS
+from gateway.programme.demo_data import generate_pensioners
+from gateway.store.models import Application
 from gateway.store.registry import upsert_pensioners
 
 ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "400000"))

@@ -20,10 +20,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 
 from bench._common import REDIS_URL, report
-from gateway.demo_data import generate_pensioners, seed_demo_data
-from gateway.migrate import upgrade_database
-from gateway.models import Pensioner
-from gateway.registry_import import REGISTRY_COLUMNS
+from gateway.programme.demo_data import generate_pensioners, seed_demo_data
+from gateway.programme.registry_import import REGISTRY_COLUMNS
+from gateway.store.migrate import upgrade_database
+from gateway.store.models import Pensioner
 
 ROWS = int(os.environ.get("BENCH_REGISTRY_ROWS", "1000000"))
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench")

@@ -41,9 +41,9 @@ from bench._gunicorn import (
 )
 from bench._webhook_requests import CHANNELS, Target, write_request_files
 from gateway.channels import CHANNEL_MODULES
-from gateway.db import make_engine
-from gateway.migrate import drop_schema, upgrade_database
-from gateway.models import Application, Message
+from gateway.platform.db import make_engine
+from gateway.store.migrate import drop_schema, upgrade_database
+from gateway.store.models import Application, Message
 
 BENCH_DATABASE = os.environ.get(
     "BENCH_WEBHOOK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench"

@@ -157,9 +157,6 @@ class TestSettings(Settings):
 
     __test__ = False  # not a pytest class
 
-    # `decide` or `send`: the first job to reach that point blocks (a worker-kill test hook).
-    SMSGW_TEST_PAUSE_AT: str = _env_field("")
-
 
 class ProductionSettings(Settings):
     """Refuses to start without SECRET_KEY and every enabled channel's secret."""

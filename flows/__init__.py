@@ -1,1 +1,3 @@
-"""Pure dialog code: parsers, message catalogues and the flow engine (no I/O)."""
+"""Pure dialog code: the flow engine, the registration dialog, its USSD rendering, parsers
+and message catalogues. No I/O: no Flask, SQLAlchemy, Redis or twilio import; it gets
+text and a clock and returns data. Imports nothing of gateway or workers."""

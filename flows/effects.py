@@ -1,11 +1,21 @@
-"""What a dialog step asks the gateway to do; the gateway runs it and picks the reply."""
+"""What a dialog step asks the gateway to do, and what the gateway reports back.
 
-from dataclasses import dataclass
+The gateway runs each effect and answers with an Outcome (or None when the effect has
+nothing to say); the flow turns outcomes into its replies (Flow.outcome_replies), so
+every word a pensioner reads is chosen in flows/.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class CreateApplication:
-    """Store a pending application and queue its validation; reply with an outcome key."""
+    """Store a pending application and queue its validation.
+
+    Outcomes: `created` (tracking_code), `exists` (tracking_code, status),
+    `records_mismatch`, `phone_limit` (limit).
+    """
 
     national_id: str
     pension_number: str
@@ -13,7 +23,11 @@ class CreateApplication:
 
 @dataclass(frozen=True)
 class ShowStatus:
-    """Reply with the status of this phone's latest application, or of tracking_code."""
+    """The status of this phone's latest application, or of tracking_code.
+
+    Outcomes: `no_application`, `unknown_code`, or the application's status
+    (tracking_code; position when waitlisted; reason when rejected).
+    """
 
     tracking_code: str | None
 
@@ -32,4 +46,17 @@ class SetLanguage:
     lang: str
 
 
-Effect = CreateApplication | ShowStatus | SetOptOut | SetLanguage
+@dataclass(frozen=True)
+class RemindIfDropped:
+    """Schedule the one "how to finish" SMS of a USSD session, should it go silent."""
+
+
+Effect = CreateApplication | ShowStatus | SetOptOut | SetLanguage | RemindIfDropped
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What running an effect gave: a name the flow maps to a reply, and its values."""
+
+    name: str
+    params: Mapping[str, object] = field(default_factory=dict)

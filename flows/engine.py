@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from flows.effects import Effect, SetLanguage, SetOptOut, ShowStatus
+from flows.effects import Effect, Outcome, SetLanguage, SetOptOut, ShowStatus
 from flows.messages import render
 from flows.parsing import (
     Command,
@@ -16,7 +16,8 @@ from flows.parsing import (
 from flows.session import Session
 
 __all__ = [
-    "Ask", "Choose", "End", "Flow", "Reply", "Session", "Start", "Step", "current_prompt", "step",
+    "Ask", "Choose", "End", "Flow", "Reply", "Session", "Start", "Step", "begin", "command",
+    "current_prompt", "final_reply", "funnel_steps", "step",
 ]  # fmt: skip
 
 Parser = Callable[[str, Mapping[str, str]], dict[str, str] | None]
@@ -67,7 +68,13 @@ State = Start | Ask | Choose | End
 
 @dataclass(frozen=True)
 class Flow:
-    """A dialog: named states, where it starts, and its patience."""
+    """A dialog: named states, where it starts, its patience, and its words for outcomes.
+
+    `outcome_replies` maps each effect outcome's name to the reply key; `word_params`
+    names the outcome values that are codes, shown as the catalogue word `prefix + code`.
+    `funnel` lists (state, step name) in dialog order: a turn that enters a later state
+    passes every step in between (see funnel_steps).
+    """
 
     states: Mapping[str, State]
     start: str = "start"
@@ -75,6 +82,9 @@ class Flow:
     idle_timeout: float = 1800
     restart_prompt: str = "expired_restart"
     too_many_tries: str = "too_many_tries"
+    outcome_replies: Mapping[str, str] = field(default_factory=dict)
+    word_params: Mapping[str, str] = field(default_factory=dict)
+    funnel: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,41 +96,113 @@ class Reply:
     then: "Reply | None" = None
 
     def render(self, lang: str, medium: str = "sms") -> str:
-        """The reply's text in lang for the medium, with a following reply on a new line."""
-        text = render(self.key, lang, medium=medium, **self.params)
+        """The reply's text in lang for the medium, with a following reply on a new line.
+
+        A parameter that is itself a Reply (a status word, a reason) is rendered first.
+        """
+        params = {
+            name: value.render(lang, medium) if isinstance(value, Reply) else value
+            for name, value in self.params.items()
+        }
+        text = render(self.key, lang, medium=medium, **params)
         return text if self.then is None else text + "\n" + self.then.render(lang, medium)
 
 
 @dataclass
 class Step:
-    """The result of one inbound message: new session, reply, effects, whether it ended."""
+    """The result of one inbound message: new session, reply, effects, whether it ended.
+
+    `entered` is the last state the turn entered (an End state's name when it ended
+    there), for funnel_steps. A reply of None with effects comes from their outcomes.
+    """
 
     session: Session
     reply: Reply | None
     effects: list[Effect] = field(default_factory=list)
     ended: bool = False
+    entered: str | None = None
 
 
-def step(flow: Flow, session: Session | None, text: str, now: float) -> Step:
-    """Advance the dialog by one inbound message received at now (epoch seconds)."""
+def step(
+    flow: Flow, session: Session | None, text: str, now: float, *, via: str = "sms",
+    truncated: bool = False,
+) -> Step:  # fmt: skip
+    """Advance the dialog by one inbound message received at now (epoch seconds) by `via`
+    (sms or ussd). A `truncated` message (cut for length) is answered with the help text."""
+    session, expired = _current(flow, session, now)
     text = normalise_text(text)
-    if session is None:
-        session = Session(state=flow.start)
-    session = replace(session, data=dict(session.data))  # never change the caller's copy
-    expired = _is_expired(flow, session, now)
-    if expired or not isinstance(flow.states.get(session.state), Start | Ask | Choose):
-        session = Session(state=flow.start, lang=session.lang)
     command = parse_command(text)
-    if command is not None:
+    if truncated:
+        result = Step(session, Reply("help"))
+    elif command is not None:
         result = _run_command(flow, session, command)
     elif expired:
         # The old question is gone: the message is not read as an answer to it.
-        first = flow.states[flow.start]
-        result = _enter(flow, session, first.next, flow.restart_prompt)
+        result = _enter(flow, session, flow.states[flow.start].next, flow.restart_prompt)
     else:
         result = _answer(flow, session, text)
-    result.session.updated_at = now
+    return _touched(result, now, via)
+
+
+def begin(flow: Flow, session: Session | None, now: float, *, via: str = "sms") -> Step:
+    """Start the dialog afresh (keeping the language): the first question."""
+    fresh = Session(state=flow.start, lang=session.lang if session else Session().lang)
+    first = flow.states[flow.start]
+    return _touched(_enter(flow, fresh, first.next, first.prompt), now, via)
+
+
+def command(flow: Flow, session: Session | None, name: str, now: float, *, via="sms") -> Step:
+    """Run a command (help, status, ...) as if the pensioner had typed it."""
+    session, _expired = _current(flow, session, now)
+    return _touched(_run_command(flow, session, Command(name)), now, via)
+
+
+def _current(flow: Flow, session: Session | None, now: float) -> tuple[Session, bool]:
+    """A copy of the session to change (never the caller's), started afresh when it has
+    expired or is in a state the flow does not know; and whether it had expired."""
+    if session is None:
+        return Session(state=flow.start), False
+    expired = _is_expired(flow, session, now)
+    if expired or not isinstance(flow.states.get(session.state), Start | Ask | Choose):
+        return Session(state=flow.start, lang=session.lang), expired
+    return replace(session, data=dict(session.data)), False
+
+
+def _touched(result: Step, now: float, via: str) -> Step:
+    result.session.updated_at, result.session.via = now, via
+    if result.entered is None:
+        result.entered = result.session.state
     return result
+
+
+def is_unfinished(flow: Flow, session: Session | None, now: float) -> bool:
+    """Whether the session waits on an answer and has not expired."""
+    if session is None or session.state == flow.start or session.updated_at is None:
+        return False
+    return not _is_expired(flow, session, now)
+
+
+def final_reply(flow: Flow, result: Step, outcomes: list[Outcome | None]) -> Reply | None:
+    """The turn's reply: the step's own, or else the flow's words for the last outcome."""
+    if result.reply is not None:
+        return result.reply
+    said = [outcome for outcome in outcomes if outcome is not None]
+    if not said:
+        return None
+    outcome = said[-1]
+    params = {
+        name: Reply(flow.word_params[name] + str(value)) if name in flow.word_params else value
+        for name, value in outcome.params.items()
+    }
+    return Reply(flow.outcome_replies[outcome.name], params)
+
+
+def funnel_steps(flow: Flow, before: str | None, entered: str | None) -> list[str]:
+    """The funnel steps a turn passes from state `before` to the state it `entered`:
+    every step past the one it was at, up to the entered one (going back counts none)."""
+    rank = {state: n for n, (state, _name) in enumerate(flow.funnel, 1)}
+    low, high = rank.get(before, 0), rank.get(entered, 0)
+    return [name for n, (_state, name) in enumerate(flow.funnel, 1) if low < n <= high]
 
 
 def _is_expired(flow: Flow, session: Session, now: float) -> bool:
@@ -188,7 +270,8 @@ def _enter(flow: Flow, session: Session, name: str, prompt: str | None = None) -
     if isinstance(state, End):
         effects = [] if state.make_effect is None else [state.make_effect(session.data)]
         reply = None if state.reply is None else Reply(state.reply)
-        return Step(Session(state=flow.start, lang=session.lang), reply, effects, ended=True)
+        fresh = Session(state=flow.start, lang=session.lang)
+        return Step(fresh, reply, effects, ended=True, entered=name)
     session.state, session.tries = name, 0
     return Step(session, Reply(prompt or state.prompt, dict(session.data)))
 

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 
+from flows import digits
 from flows.tracking import is_valid_tracking_code, make_tracking_code, tracking_check_digit
 
 __all__ = [
@@ -10,7 +11,6 @@ __all__ = [
     "digit_groups",
     "extract_id_and_pension",
     "has_long_number",
-    "is_registration_keyword",
     "is_valid_tracking_code",
     "make_tracking_code",
     "national_id_check_digit",
@@ -32,8 +32,8 @@ _DROPPED = (
     "\u202a\u202b\u202c\u202d\u202e\ufeff\u0640" + "".join(chr(c) for c in range(0x064B, 0x0653))
 )
 _TABLE = str.maketrans(
-    "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩يىك\u200c",
-    "01234567890123456789ییک ",
+    digits.PERSIAN + digits.ARABIC_INDIC + "يىك\u200c",
+    digits.LATIN * 2 + "ییک ",
     _DROPPED,
 )
 _SPACE_RUN = re.compile(r"\s+")
@@ -48,7 +48,6 @@ _JOINED_MAX = 10
 
 YES_WORDS = frozenset({"1", "بله", "بلی", "آره", "اره", "yes", "y", "ok", "okay", "bale"})
 NO_WORDS = frozenset({"2", "خیر", "نه", "no", "n", "kheir", "na"})
-REGISTRATION_KEYWORDS = frozenset({"وام", "ثبت", "ثبت نام", "ثبتنام", "loan", "reg", "register"})
 _ANSWER_PUNCTUATION = " .!,،؛;"
 
 
@@ -146,12 +145,6 @@ def parse_yes_no(text: str) -> bool | None:
     if word in NO_WORDS:
         return False
     return None
-
-
-def is_registration_keyword(text: str) -> bool:
-    """Whether the message is a registration keyword (وام, ثبت نام, LOAN, REG ...)."""
-    word = normalise_text(text).strip(_ANSWER_PUNCTUATION).casefold()
-    return word in REGISTRATION_KEYWORDS
 
 
 def has_long_number(text: str, min_digits: int = 8) -> bool:

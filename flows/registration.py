@@ -13,6 +13,27 @@ from flows.parsing import (
 )
 
 FIELDS = ("national_id", "pension_number")
+STATUSES = ("pending", "approved", "waitlisted", "rejected", "cancelled")
+# What the gateway's effects can report (flows.effects), and the reply for each.
+OUTCOME_REPLIES = {
+    "created": "application_created",
+    "exists": "application_exists",
+    "records_mismatch": "records_mismatch",
+    "phone_limit": "phone_limit",
+    "no_application": "status_none",
+    "unknown_code": "status_unknown_code",
+    **{status: f"status_{status}" for status in STATUSES},
+}
+# Outcome values that are codes, shown to the pensioner as catalogue words.
+WORD_PARAMS = {"status": "status_word_", "reason": "reason_"}
+# The dialog funnel the console shows: reaching each state is one step further.
+FUNNEL = (
+    ("ask_national_id", "started"),
+    ("ask_pension_number", "national_id"),
+    ("confirm", "pension_number"),
+    ("submit", "confirmed"),
+)
+FUNNEL_STEPS = tuple(name for _state, name in FUNNEL)
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,9 @@ def build_registration_flow(config: RegistrationConfig | None = None) -> Flow:
         start="start",
         max_tries=config.max_tries,
         idle_timeout=config.idle_timeout,
+        outcome_replies=OUTCOME_REPLIES,
+        word_params=WORD_PARAMS,
+        funnel=FUNNEL,
     )
 
 

@@ -9,13 +9,15 @@ from flows.messages import DEFAULT_LANGUAGE, LANGUAGES
 
 @dataclass
 class Session:
-    """One phone's dialog: state name, reply language, answers so far, wrong tries."""
+    """One phone's dialog: state name, reply language, answers so far, wrong tries, and
+    when and by which medium (sms or ussd) its last turn came."""
 
     state: str = "start"
     lang: str = DEFAULT_LANGUAGE
     data: dict[str, str] = field(default_factory=dict)
     tries: int = 0
     updated_at: float | None = None
+    via: str = "sms"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe copy of the session."""
@@ -25,6 +27,7 @@ class Session:
             "data": dict(self.data),
             "tries": self.tries,
             "updated_at": self.updated_at,
+            "via": self.via,
         }
 
     @classmethod
@@ -36,6 +39,7 @@ class Session:
         data = raw.get("data")
         tries = raw.get("tries")
         updated_at = raw.get("updated_at")
+        via = raw.get("via")
         return cls(
             state=state if isinstance(state, str) and state else "start",
             lang=lang if lang in LANGUAGES else DEFAULT_LANGUAGE,
@@ -46,4 +50,5 @@ class Session:
                 if isinstance(updated_at, int | float) and not isinstance(updated_at, bool)
                 else None
             ),
+            via=via if via in ("sms", "ussd") else "sms",
         )

@@ -1,4 +1,11 @@
-"""The gateway's Flask app: settings -> extensions -> blueprints."""
+"""The gateway's Flask app: settings -> services -> blueprints.
+
+Folders, each a part of the architecture (see the README's architecture section):
+platform (db, redis, logs, dates), store (models and SQL), monitoring (metrics, health,
+the console's counters), outbound (providers, sending, delivery reports), programme
+(decisions, quotas, waitlists, files, jobs), dialog (the one inbound path), channels
+(carriers' webhooks), console (staff pages), cli (the `smsgw` command).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings
-from gateway.db import Database, close_request_session
-from gateway.logs import configure_logging
-from gateway.metrics import init_metrics
-from gateway.redis_conn import connect_redis, redis_url
-from gateway.sessions import PhoneBusy
+from gateway.dialog.sessions import PhoneBusy
+from gateway.platform.db import Database
+from gateway.platform.logs import configure_logging
+from gateway.platform.redis_client import connect_redis, redis_url
+from gateway.platform.services import Services, close_request_session, install
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -22,17 +29,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings.LOG_LEVEL)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=1024 * 1024)
-    app.extensions["settings"] = settings
     if settings.TRUSTED_PROXIES:
         # Behind N load balancers: the client's address, scheme and host come from their
         # X-Forwarded-* headers (sign-in throttle, audit, Twilio's signed URL).
         n = settings.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
-    app.extensions["database"] = Database(settings.sqlalchemy_url)
-    app.extensions["redis"] = connect_redis(redis_url(settings))
+    services = Services(
+        settings=settings,
+        database=Database(settings.sqlalchemy_url),
+        redis=connect_redis(redis_url(settings)),
+    )
+    install(app, services)
     app.teardown_appcontext(close_request_session)
-    init_metrics(app)
-    register_blueprints(app)
+    register_blueprints(app, services)
     app.register_error_handler(HTTPException, _http_error)
     for unavailable in (PhoneBusy, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                         OperationalError):  # fmt: skip
@@ -41,14 +50,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def register_blueprints(app: Flask) -> None:
-    from gateway import health, home
+def register_blueprints(app: Flask, services: Services) -> None:
     from gateway.channels import register_channels
     from gateway.console import register_console
+    from gateway.dialog import install_conversation
+    from gateway.dialog.conversation import Conversation
+    from gateway.monitoring import health
+    from gateway.monitoring.metrics import init_metrics
 
+    init_metrics(app)
+    install_conversation(app, Conversation(services))
     app.register_blueprint(health.bp)
-    app.register_blueprint(home.bp)
-    register_channels(app)
+    register_channels(app, services.settings)
     register_console(app)
 
 

@@ -7,6 +7,7 @@ other's rows; the schema is built once per run by the real migrations.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import pytest
 import redis as redis_lib
@@ -14,9 +15,11 @@ from sqlalchemy import text
 
 from config.settings import load_settings
 from gateway import create_app
-from gateway.migrate import drop_schema, upgrade_database
-from gateway.models import Base
-from gateway.redis_server import EmbeddedRedis
+from gateway.platform import services
+from gateway.platform.dates import utcnow
+from gateway.platform.embedded_redis import EmbeddedRedis
+from gateway.store.migrate import drop_schema, upgrade_database
+from gateway.store.models import Association, Base, Phase, Quota
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +70,11 @@ def settings(database_url, redis_url, tmp_path, settings_overrides):
 @pytest.fixture
 def app(settings):
     app = create_app(settings)
-    empty_database(app.extensions["database"].engine)
-    app.extensions["redis"].flushdb()
     with app.app_context():
+        empty_database(services.database().engine)
+        services.redis_client().flushdb()
         yield app
-    app.extensions["database"].engine.dispose()
+        services.database().engine.dispose()
 
 
 def empty_database(engine) -> None:
@@ -92,13 +95,13 @@ def client(app):
 @pytest.fixture
 def db(app):
     """A database session for the test's own reads and writes."""
-    with app.extensions["database"].session() as session:
+    with services.database().session() as session:
         yield session
 
 
 @pytest.fixture
 def redis(app) -> redis_lib.Redis:
-    return app.extensions["redis"]
+    return services.redis_client()
 
 
 @pytest.fixture
@@ -110,3 +113,29 @@ def cli_env(settings):
         "REDIS_URL": settings.REDIS_URL,
         "INSTANCE_PATH": settings.INSTANCE_PATH,
     }
+
+
+@pytest.fixture
+def now():
+    return utcnow()
+
+
+@pytest.fixture
+def programme(db, now):
+    """Associations 08 (quota 2 in open phase 1) and 01 (quota 1000); phase 2 opens in 30 days."""
+    db.add_all([Association(code="08", name="تهران"), Association(code="01", name="آذربایجان")])
+    db.add_all(
+        [
+            Phase(number=1, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=29)),
+            Phase(number=2, opens_at=now + timedelta(days=30), closes_at=now + timedelta(days=60)),
+        ]
+    )
+    db.flush()
+    db.add_all(
+        [
+            Quota(association_code="08", phase=1, limit=2, used=0),
+            Quota(association_code="01", phase=1, limit=1000, used=0),
+            Quota(association_code="08", phase=2, limit=2, used=0),
+        ]
+    )
+    db.commit()

@@ -1,13 +1,12 @@
 """Reply catalogues (fa, en) and render(): what pensioners read, filled in and localised."""
 
+from flows.digits import persian_digits
 from flows.messages import en, fa
 
 CATALOGUES: dict[str, dict[str, str]] = {"fa": fa.CATALOGUE, "en": en.CATALOGUE}
 LANGUAGES = tuple(CATALOGUES)
 DEFAULT_LANGUAGE = "fa"
 KEYS: frozenset[str] = frozenset(fa.CATALOGUE)
-
-_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 def _longest(lang: str, prefix: str) -> str:
@@ -49,5 +48,5 @@ def render(key: str, lang: str, *, medium: str = "sms", **params: object) -> str
     key = f"{medium}_{key}" if f"{medium}_{key}" in catalogue else key
     text = catalogue[key].format(**params)
     if lang == "fa":
-        text = text.translate(_PERSIAN_DIGITS)
+        text = persian_digits(text)
     return text

@@ -4,6 +4,7 @@ Each module owns its signature or token check, its field names, its status map a
 its reply format, and exposes a Flask blueprint `bp`. Nothing below a channel knows
 which carrier a message came from except through the channel name stored with it.
 Adding a carrier is one module here and one line in CHANNEL_MODULES.
+May import: gateway.dialog, gateway.outbound (delivery reports), gateway.platform.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import hmac
 import importlib
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort
 
-from gateway.conversation import Conversation
-from gateway.db import request_session
-from gateway.deliveries import record_delivery
+from config.settings import Settings
+from gateway.outbound.deliveries import record_delivery
+from gateway.platform import services
 
 CHANNEL_MODULES = {
     "twilio": "gateway.channels.twilio_sms",
@@ -24,25 +25,17 @@ CHANNEL_MODULES = {
 }
 
 
-def register_channels(app: Flask) -> None:
-    """The conversation service and the blueprint of every enabled channel."""
-    settings = app.extensions["settings"]
-    app.extensions["conversation"] = Conversation(
-        app.extensions["database"], app.extensions["redis"], settings
-    )
+def register_channels(app: Flask, settings: Settings) -> None:
+    """The blueprint of every enabled channel."""
     for name in settings.CHANNELS:
         app.register_blueprint(importlib.import_module(CHANNEL_MODULES[name]).bp)
-
-
-def get_conversation() -> Conversation:
-    return current_app.extensions["conversation"]
 
 
 def record_report(channel: str, provider_id: str, status: str, error_code: str | None):
     """A carrier's delivery report for a message we sent: 400 without its fields, else 204."""
     if not provider_id or not status:
         abort(400)
-    db = request_session()
+    db = services.request_session()
     record_delivery(db, channel, provider_id, status, error_code or None)
     db.commit()
     return "", 204

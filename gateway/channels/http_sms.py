@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 
-from gateway.channels import get_conversation, record_report, tokens_match
-from gateway.conversation import Inbound
-from gateway.redis_conn import get_redis
+from gateway.channels import record_report, tokens_match
+from gateway.dialog import current_conversation
+from gateway.dialog.conversation import Inbound
+from gateway.platform import services
 
 CHANNEL = "http"
 DEDUPE_SECONDS = 10  # a gateway that sends no id: the same phone + text within this is one SMS
@@ -24,13 +25,13 @@ bp = Blueprint("http_sms", __name__, url_prefix="/webhooks/http")
 
 def field(name: str) -> str | None:
     """A request value by its canonical name, read under the carrier's configured name."""
-    return request.values.get(current_app.extensions["settings"].http_sms_fields[name])
+    return request.values.get(services.settings().http_sms_fields[name])
 
 
 @bp.before_request
 def verify_token():
     """403 on a missing or wrong token whenever HTTP_SMS_TOKEN is set."""
-    expected = current_app.extensions["settings"].HTTP_SMS_TOKEN
+    expected = services.settings().HTTP_SMS_TOKEN
     if expected and not tokens_match(field("token"), expected):
         abort(403)
 
@@ -47,7 +48,7 @@ def inbound_sms():
         return plain("missing sender", 400)
     text = field("text") or ""
     message_id = field("id") or dedupe_id(sender, text)
-    outcome = get_conversation().handle(
+    outcome = current_conversation().handle(
         Inbound(channel=CHANNEL, phone=sender, text=text, external_id=message_id)
     )
     return plain(outcome.text)
@@ -58,7 +59,7 @@ def dedupe_id(sender: str, text: str) -> str:
     digest = hashlib.sha256(f"{sender}\n{text}".encode()).hexdigest()[:32]
     key = f"smsgw:http-dedupe:{digest}"
     fresh = f"auto-{uuid.uuid4().hex}"
-    redis = get_redis()
+    redis = services.redis_client()
     if redis.set(key, fresh, ex=DEDUPE_SECONDS, nx=True):
         return fresh
     return (redis.get(key) or fresh.encode()).decode()

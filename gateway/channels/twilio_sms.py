@@ -6,12 +6,14 @@ https://www.twilio.com/docs/usage/webhooks/webhooks-security
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from gateway.channels import get_conversation, record_report
-from gateway.conversation import Inbound
+from gateway.channels import record_report
+from gateway.dialog import current_conversation
+from gateway.dialog.conversation import Inbound
+from gateway.platform import services
 
 CHANNEL = "twilio"
 bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
@@ -19,7 +21,7 @@ bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 
 def signed_url() -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL + path and query behind a proxy, else our own."""
-    base = current_app.extensions["settings"].PUBLIC_BASE_URL
+    base = services.settings().PUBLIC_BASE_URL
     if not base:
         return request.url
     query = request.query_string.decode()
@@ -29,7 +31,7 @@ def signed_url() -> str:
 @bp.before_request
 def verify_signature():
     """403 unless X-Twilio-Signature matches, whenever TWILIO_AUTH_TOKEN is set."""
-    token = current_app.extensions["settings"].TWILIO_AUTH_TOKEN
+    token = services.settings().TWILIO_AUTH_TOKEN
     if not token:
         return None
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -52,7 +54,7 @@ def inbound_sms():
     sender = form.get("From", "")
     if not sender:
         abort(400)
-    outcome = get_conversation().handle(
+    outcome = current_conversation().handle(
         Inbound(
             channel=CHANNEL,
             phone=sender,

@@ -7,10 +7,14 @@ of the session joined by `*`), plus our shared `token`.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 
-from gateway.channels import get_conversation, tokens_match
-from gateway.menus import UssdMenus
+from gateway.channels import tokens_match
+from gateway.dialog import current_conversation
+from gateway.dialog.conversation import Inbound
+from gateway.platform import services
+
+CHANNEL = "ussd"
 
 bp = Blueprint("ussd", __name__)
 
@@ -18,7 +22,7 @@ bp = Blueprint("ussd", __name__)
 @bp.before_request
 def verify_token():
     """403 on a missing or wrong token whenever USSD_TOKEN is set."""
-    expected = current_app.extensions["settings"].USSD_TOKEN
+    expected = services.settings().USSD_TOKEN
     if expected and not tokens_match(request.values.get("token"), expected):
         abort(403)
 
@@ -30,5 +34,7 @@ def ussd():
     session_id, phone = form.get("sessionId", "").strip(), form.get("phoneNumber", "").strip()
     if not session_id or not phone or len(session_id) > 100:
         return Response("END", status=400, content_type="text/plain; charset=utf-8")
-    screen = UssdMenus(get_conversation()).handle(session_id, phone, form.get("text", ""))
-    return Response(screen.render(), content_type="text/plain; charset=utf-8")
+    outcome = current_conversation().handle(
+        Inbound(channel=CHANNEL, phone=phone, text=form.get("text", ""), session_id=session_id)
+    )
+    return Response(outcome.text or "END ", content_type="text/plain; charset=utf-8")

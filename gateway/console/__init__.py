@@ -1,4 +1,7 @@
-"""The operators' and staff's web console: one blueprint per area, registered here."""
+"""The operators' and staff's web console: one blueprint per area, registered here.
+
+May import: everything below it (dialog for the simulator, programme, store, monitoring).
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ def register_console(app: Flask) -> None:
     """Register every console area's blueprint, each behind CSRF and with HTML errors."""
     from gateway.console.csrf import csrf_protect
     from gateway.console.session import set_session_cookie
-    from gateway.db import close_request_session
+    from gateway.platform.services import close_request_session
 
     nav = []
     for area in AREAS:

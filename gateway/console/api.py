@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from rq import Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-from gateway import stats
 from gateway.console.auth import require_role
-from gateway.db import request_session
-from gateway.masking import mask_text
-from gateway.models import utcnow
-from gateway.redis_conn import get_redis
-from gateway.store import stats as store
-from workers import QUEUE_NAMES, get_queue
+from gateway.monitoring import counters as stats
+from gateway.platform import services
+from gateway.platform.dates import iso_utc, utcnow
+from gateway.platform.masking import mask_text
+from gateway.programme.jobs import QUEUE_NAMES, get_queue
+from gateway.store import stat_counters as store
 
 bp = Blueprint("console_api", __name__, url_prefix="/console/api")
 FAILED_JOBS_SHOWN = 20
@@ -32,9 +31,10 @@ def monitor():
 
 
 def monitor_snapshot(now: datetime) -> dict:
-    session, redis = request_session(), get_redis()
+    session, redis = services.request_session(), services.redis_client()
     minutes = stats.recent_minutes(now)
-    sends = store.read_counts(session, "sends", stats.day_of(now))
+    today = stats.day_of(now, services.settings().TIMEZONE)
+    sends = store.read_counts(session, "sends", today)
     hour = send_totals(row for row in sends if row[0] >= minutes[0])
     queues = queue_depths(redis)
     snapshot = {
@@ -48,7 +48,7 @@ def monitor_snapshot(now: datetime) -> dict:
         "queues": queues,
         "workers": workers_alive(redis),
         "failed_jobs": failed_jobs(redis),
-        "funnel_today": funnel(session, stats.day_of(now)),
+        "funnel_today": funnel(session, today),
         "funnel_by_phase": funnel_by_phase(session),
     }
     snapshot["warnings"] = warnings(snapshot)
@@ -56,7 +56,7 @@ def monitor_snapshot(now: datetime) -> dict:
 
 
 def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    return iso_utc(moment) or None
 
 
 def message_series(rows, minutes: list[datetime]) -> dict:
@@ -172,7 +172,7 @@ def funnel_counts(session, since: datetime | None = None) -> dict[str, Counter]:
 
 def warnings(snapshot: dict) -> list[dict]:
     """What needs an operator now: deep queues, many failed sends, no worker."""
-    settings = current_app.extensions["settings"]
+    settings = services.settings()
     found = []
     for name, depth in snapshot["queues"].items():
         if depth["queued"] > settings.MONITOR_MAX_QUEUE_DEPTH:

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from gateway.console.auth import require_role
 from gateway.console.i18n import add_strings
-from gateway.db import request_session
+from gateway.platform import services
 from gateway.store.audit import recent_audit_events
 
 bp = Blueprint("console_audit", __name__, url_prefix="/console/audit")
@@ -33,6 +33,6 @@ def index():
     action = (request.args.get("action") or "").strip()[:64] or None
     before = request.args.get("before", "")
     before_id = int(before) if before.isdigit() and len(before) < 19 else None
-    events = recent_audit_events(request_session(), action, PAGE, before_id)
+    events = recent_audit_events(services.request_session(), action, PAGE, before_id)
     older = events[-1].id if len(events) == PAGE else None
     return render_template("console/audit.html", events=events, action=action, older=older)

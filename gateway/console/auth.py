@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from gateway import store
 from gateway.console.i18n import LANGUAGES, t
+from gateway.console.passwords import check_password, hash_password
 from gateway.console.session import (
     end_session,
     get_session,
@@ -17,10 +17,10 @@ from gateway.console.session import (
     save_session,
 )  # fmt: skip
 from gateway.console.throttle import clear_user, is_locked, record_failure
-from gateway.db import get_database, request_session
-from gateway.models import User
-from gateway.passwords import check_password, hash_password
+from gateway.platform import services
+from gateway.store import users as store
 from gateway.store.audit import add_audit_event
+from gateway.store.models import User
 
 bp = Blueprint("console_auth", __name__, url_prefix="/console")
 # Verified against when the username is unknown, so both cases take the same time.
@@ -42,7 +42,7 @@ def current_user() -> ConsoleUser | None:
     state = request_state()
     if "user" not in state:
         data = get_session() or {}
-        row = request_session().get(User, data["user_id"]) if data.get("user_id") else None
+        row = services.request_session().get(User, data["user_id"]) if data.get("user_id") else None
         state["user"] = row and ConsoleUser(row.id, row.username, row.role, row.association_code)
     return state["user"]
 
@@ -51,12 +51,6 @@ def association_scope() -> str | None:
     """The association a staff user is limited to; None for admins, operators, head office."""
     user = current_user()
     return user.association_code if user and user.role == "staff" else None
-
-
-def scoped(stmt, column):
-    """`stmt` limited to the user's association (`column` holds the association code)."""
-    scope = association_scope()
-    return stmt if scope is None else stmt.where(column == scope)
 
 
 def require_role(*roles: str):
@@ -90,7 +84,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _audit(actor: str, action: str, **details) -> None:
-    with get_database().session(write=True) as session:
+    with services.database().session(write=True) as session:
         add_audit_event(session, actor, action, None, **details)
 
 
@@ -105,7 +99,7 @@ def login():
     if is_locked(username, address):
         _audit(username or "-", "login.blocked", address=address)
         return _login_error("auth.locked", 429)
-    user = store.find_user(request_session(), username) if username else None
+    user = store.find_user(services.request_session(), username) if username else None
     good = check_password(user.password_hash if user else _NO_USER_HASH, password)
     if user is None or not good:
         record_failure(username, address)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from flows.digits import latin_digits
 from flows.parsing import parse_national_id, read_single_number
 from flows.tracking import is_valid_tracking_code
-from gateway import stats
 from gateway.console.auth import current_user, require_role
 from gateway.console.i18n import add_strings, t
-from gateway.db import get_database, request_session
-from gateway.masking import mask_digits, mask_phone, mask_text
-from gateway.phones import normalise_phone
-from gateway.redis_conn import get_redis
-from gateway.store import conversations as store
+from gateway.monitoring import counters as stats
+from gateway.platform import services
+from gateway.platform.masking import mask_digits, mask_phone, mask_text
+from gateway.platform.phones import normalise_phone
+from gateway.programme.jobs import enqueue_sends
+from gateway.store import transcripts as store
 from gateway.store.audit import add_audit_event
-from workers.notifications import enqueue_sends
+from gateway.store.messages import add_outbound_message
 
 bp = Blueprint("console_conversations", __name__, url_prefix="/console/conversations")
 NAV = [("/console/conversations", "nav.conversations", ("operator",))]
@@ -58,16 +59,13 @@ def classify(query: str, by: str) -> tuple[str, str] | None:
     readers = {
         "tracking_code": lambda: number if is_valid_tracking_code(number) else None,
         "national_id": lambda: parse_national_id(query) if len(number) <= 10 else None,
-        "phone": lambda: normalise_phone(query.strip().translate(_LATIN)),
+        "phone": lambda: normalise_phone(latin_digits(query.strip())),
     }
     for kind in (by,) if by in readers else readers:
         value = readers[kind]()
         if value:
             return kind, value
     return None
-
-
-_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
 def find_phones(session, kind: str, value: str) -> list[str]:
@@ -105,7 +103,7 @@ def index():
     # Searches are POSTed so that national IDs and phones stay out of URLs and access logs.
     query, by = request.form.get("q", "").strip()[:40], request.form.get("by", "auto")
     found, error, phones = None, None, []
-    session = request_session()
+    session = services.request_session()
     if request.method == "POST":
         found = classify(query, by if by in SEARCH_KINDS else "auto")
         error = None if found else t("conversations.bad_query")
@@ -136,7 +134,7 @@ def index():
 
 def audit_search(kind: str, phones: int) -> None:
     """Who looked up whose conversation: the kind of key and what was found, not the key."""
-    with get_database().session() as session:
+    with services.database().session() as session:
         add_audit_event(session, current_user().username, "conversation.view", kind, phones=phones)
 
 
@@ -147,19 +145,21 @@ def resend():
     application_id = request.form.get("application_id", "")
     back = url_for(".index", message=request.form.get("message_id", ""))
     latest = None
-    database = get_database()
+    database = services.database()
     with database.session() as session:
         if application_id.isdigit() and len(application_id) < 19:
             latest = store.latest_result_message(session, int(application_id))
         if latest is None:
             flash(t("conversations.no_result"), "error")
             return redirect(back)
-        message = store.add_resend(session, latest)
+        message_id = add_outbound_message(
+            session, latest.phone, latest.text, "result", latest.application_id
+        )
         add_audit_event(
-            session, current_user().username, "message.resend", str(message.id),
+            session, current_user().username, "message.resend", str(message_id),
             application_id=latest.application_id, copied_from=latest.id,
         )  # fmt: skip
-    stats.count_messages(database, "sms", "out")
-    enqueue_sends(get_redis(), [message.id])
+    stats.count_messages(services.current(), "sms", "out")
+    enqueue_sends(services.redis_client(), [message_id])
     flash(t("conversations.resent"), "ok")
-    return redirect(url_for(".index", message=message.id))
+    return redirect(url_for(".index", message=message_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -18,12 +17,19 @@ from flask import (
 from gateway.console.auth import association_scope, current_user, require_role
 from gateway.console.forms import FormError, choice, registration_filters
 from gateway.console.i18n import add_strings, t
-from gateway.db import get_database, request_session
-from gateway.exports import FORMATS, ExportFilters
-from gateway.models import STATUSES
-from gateway.store import console as queries
+from gateway.platform import services
+from gateway.programme.bank_export import FORMATS, export_filters
+from gateway.programme.export_requests import (
+    export_folder,
+    get_export,
+    recent_exports,
+    request_export,
+)
 from gateway.store.audit import add_audit_event
-from workers.exports import export_folder, get_export, recent_exports, request_export
+from gateway.store.models import STATUSES
+from gateway.store.phases import list_phases
+from gateway.store.registrations import RegistrationFilters
+from gateway.store.registry import associations
 
 bp = Blueprint("console_exports", __name__, url_prefix="/console/exports")
 NAV = [("/console/exports", "nav.exports", ("staff",))]
@@ -57,7 +63,7 @@ def _visible(info: dict | None) -> dict:
 
 
 def _redis():
-    return current_app.extensions["redis"]
+    return services.redis_client()
 
 
 @bp.get("")
@@ -65,13 +71,13 @@ def _redis():
 def index():
     """The export form (same filters as the CLI) and the latest exports the user may see."""
     scope = association_scope()
-    session = request_session()
+    session = services.request_session()
     exports = [e for e in recent_exports(_redis()) if scope is None or e["association"] == scope]
     return render_template(
         "console/exports.html",
         exports=exports[:50],
-        associations=queries.associations(session, scope),
-        phases=queries.phases(session),
+        associations=associations(session, scope),
+        phases=list_phases(session),
         statuses=STATUSES,
         formats=FORMATS,
     )
@@ -87,19 +93,19 @@ def create():
         fmt = choice(request.form.get("format"), FORMATS, "exp.format") or "xlsx"
     except FormError as exc:
         errors.append(str(exc))
-    known = {a.code for a in queries.associations(request_session(), scope)}
+    known = {a.code for a in associations(services.request_session(), scope)}
     if filters.association is not None and filters.association not in known:
         errors.append(t("form.bad_choice", field=t("field.association")))
     if errors:
         for error in errors:
             flash(error, "error")
         return redirect(url_for(".index"))
-    wanted = ExportFilters(filters.association, filters.phase, filters.status)
-    info = request_export(_redis(), current_user().username, fmt, wanted)
-    with get_database().session(write=True) as session:
+    wanted = RegistrationFilters(filters.association, filters.phase, filters.status)
+    info = request_export(services.current(), current_user().username, fmt, wanted)
+    with services.database().session(write=True) as session:
         add_audit_event(
             session, current_user().username, "export.requested", info["file"],
-            format=fmt, filters=vars(wanted),
+            format=fmt, filters=export_filters(wanted),
         )  # fmt: skip
     flash(t("exp.queued"), "ok")
     return redirect(url_for(".index"))
@@ -123,12 +129,13 @@ def progress(export_id: str):
 def download(export_id: str):
     """The finished file, as an attachment (audited)."""
     info = _visible(get_export(_redis(), export_id))
-    path = export_folder() / info["file"]
+    folder = export_folder(services.current())
+    path = folder / info["file"]
     if info["state"] != "done" or not path.is_file():
         abort(404)
-    with get_database().session(write=True) as session:
+    with services.database().session(write=True) as session:
         add_audit_event(
             session, current_user().username, "export.downloaded", info["file"],
             sha256=info.get("sha256", ""),
         )  # fmt: skip
-    return send_from_directory(export_folder(), info["file"], as_attachment=True)
+    return send_from_directory(folder, info["file"], as_attachment=True)

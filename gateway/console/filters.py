@@ -2,45 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask
 
+from flows.digits import persian_digits
 from gateway.console.i18n import current_lang
-from gateway.jalali import jalali_datetime
-from gateway.masking import mask_digits, mask_name, mask_phone
-
-_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-
-
-def to_persian_digits(text: str) -> str:
-    return text.translate(_PERSIAN)
+from gateway.platform import services
+from gateway.platform.dates import iso_utc, jalali_datetime
+from gateway.platform.masking import mask_digits, mask_name, mask_phone
 
 
 def digits(value) -> str:
     """The value as text, with Persian digits in the Persian view."""
     text = "" if value is None else str(value)
-    return to_persian_digits(text) if current_lang() == "fa" else text
+    return persian_digits(text) if current_lang() == "fa" else text
 
 
 def jalali(moment: datetime | None) -> str:
     """`۱۴۰۵/۰۹/۰۴ ۰۸:۳۰`: a moment in the programme time zone, Jalali calendar."""
     if moment is None:
         return "-"
-    return digits(jalali_datetime(moment, current_app.extensions["settings"].TIMEZONE))
+    return digits(jalali_datetime(moment, services.settings().TIMEZONE))
 
 
 def jalali_input(moment: datetime | None) -> str:
     """`1405-09-04T08:30`: a moment as a Jalali form value (Latin digits), programme time."""
     if moment is None:
         return ""
-    date, time = jalali_datetime(moment, current_app.extensions["settings"].TIMEZONE).split()
+    date, time = jalali_datetime(moment, services.settings().TIMEZONE).split()
     return f"{date.replace('/', '-')}T{time}"
-
-
-def iso_utc(moment: datetime | None) -> str:
-    """`2026-11-25T08:30:00Z`: for the `title` (hover) and `datetime` attributes."""
-    return "" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def register_filters(app: Flask) -> None:

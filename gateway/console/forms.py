@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
-
+from flows.digits import latin_digits
 from gateway.console.i18n import t
-from gateway.jalali import parse_programme_datetime
-from gateway.models import REASONS, STATUSES
-from gateway.store.console import RegistrationFilters
-
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+from gateway.platform import services
+from gateway.platform.dates import parse_programme_datetime
+from gateway.store.models import REASONS, STATUSES
+from gateway.store.registrations import RegistrationFilters
 
 
 class FormError(ValueError):
@@ -20,7 +18,7 @@ class FormError(ValueError):
 
 def whole_number(text: str | None, field: str, minimum: int = 0) -> int | None:
     """Persian, Arabic or Latin digits -> int; empty -> None."""
-    text = (text or "").strip().translate(_DIGITS)
+    text = latin_digits((text or "").strip())
     if not text:
         return None
     if not text.isdigit() or int(text) < minimum or len(text) > 9:
@@ -34,7 +32,7 @@ def programme_moment(text: str | None, field: str, end_of_day: bool = False):
     if not text:
         return None
     try:
-        moment = parse_programme_datetime(text, current_app.extensions["settings"].TIMEZONE)
+        moment = parse_programme_datetime(text, services.settings().TIMEZONE)
     except ValueError:
         raise FormError(t("form.bad_date", field=t(field))) from None
     has_time = "T" in text or " " in text

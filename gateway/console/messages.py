@@ -10,9 +10,9 @@ from gateway.console.auth import current_user, require_role
 from gateway.console.conversations import Privacy
 from gateway.console.forms import FormError, choice, programme_moment, read_fields
 from gateway.console.i18n import add_strings, t
-from gateway.db import request_session
-from gateway.models import MESSAGE_STATUSES
-from gateway.store.conversations import MessageFilters, message_page
+from gateway.platform import services
+from gateway.store.models import MESSAGE_STATUSES
+from gateway.store.transcripts import MessageFilters, message_page
 
 bp = Blueprint("console_messages", __name__, url_prefix="/console/messages")
 NAV = [("/console/messages", "nav.messages", ("operator",))]
@@ -70,7 +70,9 @@ def index():
     except FormError as exc:
         errors.append(str(exc))
         before = None
-    rows = [] if errors else message_page(request_session(), filters, before, PAGE_SIZE + 1)
+    rows = (
+        [] if errors else message_page(services.request_session(), filters, before, PAGE_SIZE + 1)
+    )
     older, kept = None, {k: v for k, v in request.args.items() if k != "before" and v}
     if len(rows) > PAGE_SIZE:
         rows = rows[:PAGE_SIZE]

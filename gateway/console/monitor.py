@@ -8,10 +8,9 @@ from rq.registry import FailedJobRegistry
 
 from gateway.console.auth import current_user, require_role
 from gateway.console.i18n import STRINGS, add_strings, t
-from gateway.db import get_database
-from gateway.redis_conn import get_redis
+from gateway.platform import services
+from gateway.programme.jobs import QUEUE_NAMES, get_queue
 from gateway.store.audit import add_audit_event
-from workers import QUEUE_NAMES, get_queue
 
 bp = Blueprint("console_monitor", __name__, url_prefix="/console/monitor")
 NAV = [("/console/monitor", "nav.monitor", ("operator",))]
@@ -95,11 +94,11 @@ def retry_failed_job():
     queue_name, job_id = str(data.get("queue", "")), str(data.get("job_id", ""))[:100]
     if queue_name not in QUEUE_NAMES or not job_id:
         return jsonify(error=t("monitor.bad_job")), 400
-    registry = FailedJobRegistry(queue=get_queue(queue_name, get_redis()))
+    registry = FailedJobRegistry(queue=get_queue(queue_name, services.redis_client()))
     try:
         registry.requeue(job_id)
     except (NoSuchJobError, InvalidJobOperation, ValueError):
         return jsonify(error=t("monitor.bad_job")), 404
-    with get_database().session() as session:
+    with services.database().session() as session:
         add_audit_event(session, current_user().username, "job.retry", job_id, queue=queue_name)
     return jsonify(ok=True, message=t("monitor.retried"))

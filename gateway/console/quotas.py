@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from redis.exceptions import RedisError
 
 from gateway.console.auth import association_scope, current_user, require_role
 from gateway.console.filters import digits
 from gateway.console.forms import FormError, programme_moment, whole_number
 from gateway.console.i18n import add_strings, t
-from gateway.db import get_database, request_session
-from gateway.programme import PhaseError, phase_state, queue_promotion, set_phase, set_quota
-from gateway.registry_import import RowError
-from gateway.store import console as queries
+from gateway.platform import services
+from gateway.programme.phases import PhaseError, phase_state, set_phase
+from gateway.programme.quotas import set_quota
+from gateway.programme.staff_files import RowError
+from gateway.programme.waitlist import queue_promotion
+from gateway.store import quotas as queries
+from gateway.store.phases import list_phases
 
 bp = Blueprint("console_quotas", __name__, url_prefix="/console/quotas")
 NAV = [("/console/quotas", "nav.quotas", ("operator", "staff"))]
@@ -53,14 +56,14 @@ add_strings(
 @require_role("operator", "staff")
 def index():
     """Each phase with its dates and its quotas as bars (staff: their association only)."""
-    session = request_session()
+    session = services.request_session()
     rows = queries.quotas(session, association_scope())
     by_phase: dict[int, list] = {}
     for quota, name in rows:
         by_phase.setdefault(quota.phase, []).append((quota, name))
     return render_template(
         "console/quotas.html",
-        phases=[(p, phase_state(p.opens_at, p.closes_at)) for p in queries.phases(session)],
+        phases=[(p, phase_state(p.opens_at, p.closes_at)) for p in list_phases(session)],
         by_phase=by_phase,
         may_edit=current_user().role == "admin",
     )
@@ -70,7 +73,7 @@ def index():
 @require_role()
 def edit_quota(code: str, phase: int):
     """Admin: set a limit; below the places used is refused, raising promotes the waitlist."""
-    quota = queries.find_quota(request_session(), code, phase)
+    quota = queries.find_quota(services.request_session(), code, phase)
     if quota is None:
         abort(404)
     try:
@@ -79,7 +82,7 @@ def edit_quota(code: str, phase: int):
             raise FormError(t("form.bad_number", field=t("quota.limit")))
         if limit < quota.used:
             raise FormError(t("quota.below_used", used=digits(quota.used)))
-        raised = set_quota(get_database(), code, phase, limit, current_user().username)
+        raised = set_quota(services.database(), code, phase, limit, current_user().username)
     except FormError as exc:
         flash(str(exc), "error")
     except RowError:  # a place was taken since the page was read
@@ -93,7 +96,7 @@ def edit_quota(code: str, phase: int):
 
 def _promote(code: str, phase: int) -> None:
     try:
-        queue_promotion(current_app.extensions["redis"], code, phase)
+        queue_promotion(services.redis_client(), code, phase)
     except RedisError:
         flash(t("quota.not_queued"), "error")
 
@@ -110,7 +113,7 @@ def edit_phase(number: int):
             raise FormError(t("form.bad_date", field=t(missing)))
         if closes <= opens:
             raise FormError(t("quota.closes_first"))
-        set_phase(get_database(), number, opens, closes, current_user().username)
+        set_phase(services.database(), number, opens, closes, current_user().username)
     except FormError as exc:
         flash(str(exc), "error")
     except PhaseError as exc:

@@ -7,11 +7,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from gateway.console.auth import association_scope, current_user, require_role
 from gateway.console.forms import registration_filters, whole_number
 from gateway.console.i18n import add_strings, t
-from gateway.db import get_database, request_session
-from gateway.models import REASONS, STATUSES
+from gateway.platform import services
 from gateway.store import applications as application_store
-from gateway.store import console as queries
+from gateway.store import registrations as queries
 from gateway.store.audit import add_audit_event
+from gateway.store.models import REASONS, STATUSES
+from gateway.store.phases import list_phases
+from gateway.store.registry import associations
 
 bp = Blueprint("console_registrations", __name__, url_prefix="/console/registrations")
 NAV = [("/console/registrations", "nav.registrations", ("operator", "staff"))]
@@ -50,7 +52,7 @@ def index():
         before = whole_number(request.args.get("before"), "common.next", 1)
     except ValueError:
         before, errors = None, [*errors, t("reg.bad_page")]
-    session = request_session()
+    session = services.request_session()
     rows = queries.list_registrations(session, filters, scope, before)
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     next_url = None
@@ -64,8 +66,8 @@ def index():
         args=args,
         next_url=next_url,
         first_url=url_for(".index", **args) if before else None,
-        associations=queries.associations(session, scope),
-        phases=queries.phases(session),
+        associations=associations(session, scope),
+        phases=list_phases(session),
         statuses=STATUSES,
         reasons=REASONS,
     )
@@ -73,7 +75,9 @@ def index():
 
 def _registration(tracking_code: str):
     """The application within the user's scope; another association's is 404, not 403."""
-    found = queries.find_registration(request_session(), tracking_code, association_scope())
+    found = queries.find_registration(
+        services.request_session(), tracking_code, association_scope()
+    )
     if found is None:
         abort(404)
     return found
@@ -81,7 +85,7 @@ def _registration(tracking_code: str):
 
 def _show(tracking_code: str, revealed: bool = False):
     application, pensioner, association = _registration(tracking_code)
-    events = application_store.application_events(request_session(), application.id)
+    events = application_store.application_events(services.request_session(), application.id)
     return render_template(
         "console/registration.html",
         application=application,
@@ -107,7 +111,7 @@ def show(tracking_code: str):
 def reveal(tracking_code: str):
     """Staff and admins see the national ID and pension number whole; audited."""
     _registration(tracking_code)
-    with get_database().session(write=True) as session:
+    with services.database().session(write=True) as session:
         add_audit_event(session, current_user().username, "national_id_revealed", tracking_code)
     return _show(tracking_code, revealed=True)
 
@@ -116,7 +120,7 @@ def reveal(tracking_code: str):
 @require_role()
 def cancel(tracking_code: str):
     """Admin: cancel with a reason; the freed place goes to the head of the waitlist."""
-    from workers.waitlist import cancel_application
+    from gateway.programme.cancellation import CancelError, cancel_application
 
     _registration(tracking_code)
     note = request.form.get("reason", "").strip()[:500]
@@ -124,8 +128,8 @@ def cancel(tracking_code: str):
         flash(t("reg.cancel_reason_short"), "error")
     else:
         try:
-            cancel_application(tracking_code, note, actor=current_user().username)
+            cancel_application(services.current(), tracking_code, note, current_user().username)
             flash(t("reg.cancelled"), "ok")
-        except ValueError:
+        except CancelError:
             flash(t("reg.not_live"), "error")
     return redirect(url_for(".show", tracking_code=tracking_code))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import secrets
 
-from flask import current_app, request
+from flask import request
 from flask.wrappers import Response
+
+from gateway.platform import services
 
 COOKIE = "smsgw_console"
 IDLE_SECONDS = 8 * 3600  # a signed-in session ends after 8 hours without a request
@@ -20,7 +22,7 @@ def request_state() -> dict:
 
 
 def _redis():
-    return current_app.extensions["redis"]
+    return services.redis_client()
 
 
 def _ttl(data: dict) -> int:
@@ -85,7 +87,7 @@ def set_session_cookie(response: Response) -> Response:
     """after_request: send a new session id, or delete an ended one."""
     state = request_state()
     if state.get("new_sid"):
-        secure = current_app.extensions["settings"].is_production
+        secure = services.settings().is_production
         response.set_cookie(
             COOKIE, state["new_sid"], httponly=True, samesite="Lax", secure=secure, path="/"
         )

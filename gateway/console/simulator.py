@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
-from gateway.channels import get_conversation
 from gateway.console.auth import require_role
 from gateway.console.i18n import add_strings, t
-from gateway.conversation import Inbound
-from gateway.menus import UssdMenus
-from gateway.phones import is_allowed_mobile, normalise_phone
+from gateway.dialog import current_conversation
+from gateway.dialog.conversation import Inbound
+from gateway.platform import services
+from gateway.platform.phones import is_allowed_mobile, normalise_phone
 
 bp = Blueprint("console_simulator", __name__, url_prefix="/console")
 NAV = [("/console/simulator", "nav.simulator", ("operator",))]
@@ -55,7 +55,7 @@ add_strings(
 def only_where_enabled():
     """Simulated registrations are real rows: production keeps the simulator off by default."""
     if request.path.rstrip("/").endswith("simulator") and not (
-        current_app.extensions["settings"].console_simulator_enabled
+        services.settings().console_simulator_enabled
     ):
         return t("simulator.disabled"), 403
     return None
@@ -75,7 +75,7 @@ def send():
     if not isinstance(data, dict) or data.get("mode") not in ("sms", "ussd"):
         return jsonify(error=t("simulator.bad_request")), 400
     phone = normalise_phone(str(data.get("phone", ""))[:32])
-    countries = get_conversation().settings.ALLOWED_COUNTRIES
+    countries = services.settings().ALLOWED_COUNTRIES
     if phone is None or not is_allowed_mobile(phone, countries):
         return jsonify(error=t("simulator.bad_phone")), 400
     if data["mode"] == "sms":
@@ -86,7 +86,7 @@ def send():
 def send_sms(phone: str, text) -> tuple:
     if not isinstance(text, str) or not text.strip():
         return jsonify(error=t("simulator.bad_request")), 400
-    outcome = get_conversation().handle(
+    outcome = current_conversation().handle(
         Inbound(channel=CHANNEL, phone=phone, text=text[:MAX_TEXT], external_id=new_id("sim"))
     )
     return jsonify(reply=outcome.text, ended=outcome.ended, state=outcome.state), 200
@@ -100,10 +100,10 @@ def send_ussd(phone: str, session_id, inputs) -> tuple:
         return jsonify(error=t("simulator.bad_request")), 400
     if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
         session_id = new_id("sim")
-    screen = UssdMenus(get_conversation(), channel="simulator").handle(
-        session_id, phone, "*".join(inputs)
+    outcome = current_conversation().handle(
+        Inbound(channel=CHANNEL, phone=phone, text="*".join(inputs), session_id=session_id)
     )
-    return jsonify(reply=screen.text, ended=screen.ended, session_id=session_id), 200
+    return jsonify(reply=outcome.screen_text, ended=outcome.ended, session_id=session_id), 200
 
 
 def new_id(prefix: str) -> str:

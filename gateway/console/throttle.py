@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from gateway.platform import services
 
 MAX_FAILURES = 5
 LOCK_SECONDS = 15 * 60
@@ -14,7 +14,7 @@ def _keys(username: str, address: str) -> list[str]:
 
 
 def _redis():
-    return current_app.extensions["redis"]
+    return services.redis_client()
 
 
 def is_locked(username: str, address: str) -> bool:

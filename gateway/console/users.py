@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from gateway.console.accounts import MIN_PASSWORD, UserError, create_user
 from gateway.console.auth import current_user, require_role
 from gateway.console.filters import digits
 from gateway.console.i18n import add_strings, t
-from gateway.db import get_database, request_session
-from gateway.models import ROLES
-from gateway.store import console as queries
+from gateway.platform import services
 from gateway.store.audit import add_audit_event
-from gateway.users import MIN_PASSWORD, UserError, create_user, list_users
+from gateway.store.models import ROLES
+from gateway.store.registry import associations
+from gateway.store.users import list_users
 
 bp = Blueprint("console_users", __name__, url_prefix="/console/users")
 NAV = [("/console/users", "nav.users", ())]
@@ -39,11 +40,11 @@ add_strings(
 
 
 def _page(error: str | None = None, status: int = 200):
-    session = request_session()
+    session = services.request_session()
     page = render_template(
         "console/users.html",
         users=list_users(session),
-        associations=queries.associations(session, None),
+        associations=associations(session),
         roles=ROLES,
         error=error,
         form=request.form,
@@ -66,7 +67,7 @@ def create():
         return _page(t("users.mismatch"), 400)
     username = form.get("username", "")
     try:
-        with get_database().session(write=True) as session:
+        with services.database().session(write=True) as session:
             user = create_user(
                 session, username, form.get("role", ""), form.get("association"),
                 form.get("password", ""),

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import AuditEvent
+from gateway.store.models import AuditEvent
 
 
 def add_audit_event(

@@ -1,36 +1,111 @@
-"""Outbound messages: the result SMS, its claim for sending, its status and history."""
+"""Messages, in and out: the inbound row and its reply, outbound sends, their history."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from flows.messages import render
 from flows.segments import count_segments
-from gateway.models import Application, Contact, Message, MessageEvent
+from gateway.platform.dates import utcnow
+from gateway.store import dialect_insert
+from gateway.store.models import Message, MessageEvent
+
+MESSAGES = Message.__table__
+INBOUND_COLUMNS = (
+    MESSAGES.c.id,
+    MESSAGES.c.channel,
+    MESSAGES.c.phone,
+    MESSAGES.c.status,
+    MESSAGES.c.state,
+    MESSAGES.c.created_at,
+)
 
 
-def add_result_message(session: Session, application: Application, key: str, **params) -> int:
-    """Store the result SMS of an application (status queued) and return its id."""
-    params.setdefault("tracking_code", application.tracking_code)
-    return add_outbound_message(
-        session, application.phone, application.lang, key, "result", application.id, **params
+def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
+    """Store an inbound message; (its row, True) or (the earlier copy's row, False) on redelivery.
+
+    The unique (channel, external_id) constraint makes a redelivered message a no-op,
+    whatever the concurrency; messages without an external id are always new. The
+    statements are built once and run with parameters: this runs for every message.
+    """
+    fields = {"direction": "in", "status": "received", "created_at": utcnow(), **fields}
+    fields.setdefault("updated_at", fields["created_at"])
+    stmt = _inbound_insert(session.get_bind().dialect.name, fields.get("external_id") is not None)
+    row = session.execute(stmt, fields).first()
+    if row is not None:
+        return row, True
+    earlier = session.execute(
+        _EARLIER, {"the_channel": fields["channel"], "the_id": fields["external_id"]}
     )
+    return earlier.first(), False
+
+
+@functools.cache
+def _inbound_insert(dialect: str, deduplicated: bool):
+    stmt = dialect_insert(dialect, MESSAGES)
+    if deduplicated:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    return stmt.returning(*INBOUND_COLUMNS)
+
+
+_EARLIER = select(*INBOUND_COLUMNS).where(
+    MESSAGES.c.channel == bindparam("the_channel"), MESSAGES.c.external_id == bindparam("the_id")
+)
+_MARK = (
+    MESSAGES.update()
+    .where(MESSAGES.c.id == bindparam("message_id"))
+    .values(
+        status=bindparam("new_status"), state=bindparam("new_state"), updated_at=bindparam("now")
+    )
+)
+
+
+def find_reply(session: Session, inbound_id: int) -> Message | None:
+    return session.scalar(
+        select(Message).where(Message.reply_to_id == inbound_id).order_by(Message.id).limit(1)
+    )
+
+
+def mark_inbound(session: Session, message_id: int, status: str, state: str | None = None):
+    params = {"message_id": message_id, "new_status": status, "new_state": state, "now": utcnow()}
+    session.execute(_MARK, params)
+
+
+def add_reply(session: Session, inbound: Row, text: str, segments: int, **fields) -> None:
+    """The reply returned in the carrier's HTTP response, stored beside its inbound message."""
+    now = utcnow()
+    row = {
+        "direction": "out",
+        "channel": inbound.channel,
+        "phone": inbound.phone,
+        "text": text,
+        "segments": segments,
+        "kind": "reply",
+        "status": "sent",
+        "attempts": 0,
+        "reply_to_id": inbound.id,
+        "created_at": now,
+        "updated_at": now,
+        "state": None,
+        "application_id": None,
+        **fields,
+    }
+    session.execute(MESSAGES.insert(), row)
 
 
 def add_outbound_message(
     session: Session,
     phone: str,
-    lang: str,
-    key: str,
+    text: str,
     kind: str,
     application_id: int | None = None,
-    **params,
+    status: str = "queued",
 ) -> int:
-    """Store an SMS the gateway starts itself (status queued, for send_sms); return its id."""
-    text = render(key, lang, **params)
+    """Store an SMS the gateway starts itself (queued for send_sms, or `scheduled` until
+    something decides to queue it); return its id."""
     message = Message(
         direction="out",
         channel="sms",
@@ -38,13 +113,24 @@ def add_outbound_message(
         text=text,
         segments=count_segments(text).segments,
         kind=kind,
-        status="queued",
+        status=status,
         attempts=0,
         application_id=application_id,
     )
     session.add(message)
     session.flush()  # its history starts at created_at, status queued
     return message.id
+
+
+def cancel_scheduled(session: Session, phone: str, kind: str) -> None:
+    """Cancel this phone's messages of `kind` still scheduled."""
+    stmt = update(Message).where(
+        Message.direction == "out",
+        Message.phone == phone,
+        Message.kind == kind,
+        Message.status == "scheduled",
+    )
+    session.execute(stmt.values(status="cancelled"))
 
 
 def add_message_event(session: Session, message_id: int, status: str, error_code=None, detail=None):
@@ -60,10 +146,6 @@ def add_message_event(session: Session, message_id: int, status: str, error_code
 
 def get_message(session: Session, message_id: int) -> Message | None:
     return session.get(Message, message_id, populate_existing=True)
-
-
-def is_opted_out(session: Session, phone: str) -> bool:
-    return bool(session.scalar(select(Contact.opted_out).where(Contact.phone == phone)))
 
 
 def claim_message(
@@ -126,6 +208,12 @@ def stale_message_ids(session: Session, queued_before: datetime, sending_before:
             (Message.status == "sending") & (Message.sending_since < sending_before),
         ),
     )
+    return list(session.scalars(stmt.order_by(Message.id).limit(5000)))
+
+
+def scheduled_before(session: Session, before: datetime) -> list[int]:
+    """Messages still `scheduled` that were created before `before` (their job is late)."""
+    stmt = select(Message.id).where(Message.status == "scheduled", Message.created_at < before)
     return list(session.scalars(stmt.order_by(Message.id).limit(5000)))
 
 

@@ -1,14 +1,12 @@
-"""The programme's reference data: the pensioner registry, associations, phases, quotas."""
+"""The pensioner registry and the associations it names."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import func, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gateway.models import Association, Pensioner, Phase, Quota
+from gateway.store import dialect_insert
+from gateway.store.models import Association, Pensioner
 
 PENSIONER_COLUMNS = (
     "national_id", "pension_number", "full_name", "association_code",
@@ -16,6 +14,25 @@ PENSIONER_COLUMNS = (
 )  # fmt: skip
 _UPDATED = ", ".join(f"{c} = EXCLUDED.{c}" for c in PENSIONER_COLUMNS[1:])
 _COLUMN_LIST = ", ".join(PENSIONER_COLUMNS)
+
+
+def get_pensioner(session: Session, national_id: str) -> Pensioner | None:
+    return session.get(Pensioner, national_id)
+
+
+def count_pensioners(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Pensioner)) or 0
+
+
+def sample_pensioner(session: Session) -> Pensioner | None:
+    """An eligible pensioner with no prior loan, for the "how to try it" hint."""
+    stmt = (
+        select(Pensioner)
+        .where(Pensioner.eligible.is_(True), Pensioner.prior_loan.is_(False))
+        .order_by(Pensioner.national_id)
+        .limit(1)
+    )
+    return session.scalar(stmt)
 
 
 def association_codes(session: Session) -> set[str]:
@@ -28,7 +45,7 @@ def upsert_pensioners(session: Session, rows: list[dict]) -> int:
     if session.get_bind().dialect.name == "postgresql":
         _copy_pensioners(session, latest)
     else:
-        stmt = sqlite_insert(Pensioner.__table__)
+        stmt = dialect_insert(session, Pensioner.__table__)
         updates = {c: stmt.excluded[c] for c in PENSIONER_COLUMNS[1:]}
         stmt = stmt.on_conflict_do_update(index_elements=["national_id"], set_=updates)
         session.connection().execute(stmt, latest)
@@ -63,57 +80,8 @@ def save_association_name(session: Session, code: str, name: str | None) -> Asso
     return association
 
 
-def lock_quota(session: Session, code: str, phase: int) -> Quota | None:
-    """The quota row, locked until commit so no allocation runs past a limit being changed."""
-    stmt = select(Quota).where(Quota.association_code == code, Quota.phase == phase)
-    return session.scalar(stmt.with_for_update())
-
-
-def add_quota(session: Session, code: str, phase: int, limit: int) -> Quota:
-    quota = Quota(association_code=code, phase=phase, limit=limit, used=0)
-    session.add(quota)
-    session.flush()
-    return quota
-
-
-def phase_numbers(session: Session) -> set[int]:
-    return set(session.scalars(select(Phase.number)))
-
-
-def find_phase(session: Session, number: int) -> Phase | None:
-    return session.get(Phase, number)
-
-
-def overlapping_phases(session: Session, number: int, opens: datetime, closes: datetime):
-    """Other phases whose time span meets [opens, closes)."""
-    stmt = select(Phase).where(
-        Phase.number != number, Phase.opens_at < closes, Phase.closes_at > opens
-    )
-    return list(session.scalars(stmt.order_by(Phase.number)))
-
-
-def save_phase(session: Session, number: int, opens: datetime, closes: datetime) -> Phase:
-    phase = session.get(Phase, number, with_for_update=True) or Phase(number=number)
-    phase.opens_at, phase.closes_at = opens, closes
-    session.add(phase)
-    session.flush()
-    return phase
-
-
-def phases_with_quota_totals(session: Session) -> list[tuple[Phase, int, int]]:
-    """Every phase with the sums of its quotas' limits and used places."""
-    totals = (
-        select(
-            Quota.phase,
-            func.sum(Quota.limit).label("limit"),
-            func.sum(Quota.used).label("used"),
-        )
-        .group_by(Quota.phase)
-        .subquery()
-    )
-    stmt = (
-        select(Phase, func.coalesce(totals.c.limit, 0), func.coalesce(totals.c.used, 0))
-        .outerjoin(totals, totals.c.phase == Phase.number)
-        .order_by(Phase.number)
-    )
-    return [(phase, int(limit), int(used)) for phase, limit, used in session.execute(stmt)]
+def associations(session: Session, scope: str | None = None) -> list[Association]:
+    stmt = select(Association).order_by(Association.code)
+    if scope is not None:
+        stmt = stmt.where(Association.code == scope)
+    return list(session.scalars(stmt))

@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway import store
-from gateway.passwords import hash_password
-from tests.gateway.live import serve
-from tests.workers import conftest as workers_fixtures
+from gateway.console.passwords import hash_password
+from gateway.store import users as store
+from tests.channels.live import serve
 
-now = workers_fixtures.now  # the pipeline's small programme, as fixtures here too
-programme = workers_fixtures.programme
 PASSWORD = "correct horse battery"
 # username -> (role, association): admin, operator, head-office staff, staff of 08 and of 01.
 USERS = {
@@ -82,7 +79,7 @@ def post(client, path: str, data: dict | None = None, **kwargs):
 @pytest.fixture
 def applications(db, programme):
     """An approved application in association 08 and one in 01, with their pensioners."""
-    from tests.workers.factories import add_application, add_pensioner
+    from tests.factories import add_application, add_pensioner
 
     found = {}
     for code, national_id in (("08", "0012345679"), ("01", "0084575948")):

@@ -7,12 +7,11 @@ import uuid
 from sqlalchemy import select
 
 from flows.parsing import national_id_check_digit
-from gateway.channels import get_conversation
-from gateway.conversation import Inbound
-from gateway.models import Application, Message
-from tests.workers.factories import add_pensioner
-from workers.decisions import validate_application
-from workers.notifications import send_sms
+from gateway.dialog import current_conversation
+from gateway.dialog.conversation import Inbound
+from gateway.store.models import Application, Message
+from tests.factories import add_pensioner
+from workers.jobs import send_sms, validate_application
 
 
 def national_id(serial: int) -> str:
@@ -24,7 +23,7 @@ def national_id(serial: int) -> str:
 def text_in(phone: str, text: str, channel: str = "twilio") -> str | None:
     """One inbound SMS through the conversation path; the reply text."""
     inbound = Inbound(channel=channel, phone=phone, text=text, external_id=uuid.uuid4().hex)
-    return get_conversation().handle(inbound).text
+    return current_conversation().handle(inbound).text
 
 
 def register(phone: str, nid: str, pension: str = "123456", channel: str = "twilio") -> None:

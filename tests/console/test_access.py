@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gateway.exports import ExportFilters
-from gateway.models import Application, Quota, User
+from gateway.platform import services
+from gateway.programme.export_requests import recent_exports, request_export
+from gateway.store.models import Application, Quota, User
+from gateway.store.registrations import RegistrationFilters
 from tests.console.conftest import post
-from workers.exports import export_registrations_job, recent_exports, request_export
+from workers.jobs import export_registrations
 
 ROLES = ("anonymous", "operator", "office", "tehran", "admin")
 LOGIN = "login"  # a redirect to the sign-in page
@@ -54,8 +56,10 @@ def world(app, users, applications, redis):
     """Users, an application per association and a finished export per association."""
     exports = {}
     for code in ("08", "01"):
-        info = request_export(redis, "admin", "csv", ExportFilters(association=code))
-        export_registrations_job(info["id"])
+        info = request_export(
+            services.current(), "admin", "csv", RegistrationFilters(association=code)
+        )
+        export_registrations(info["id"])
         exports[code] = info["id"]
     return {
         "own": applications["08"].tracking_code,
@@ -165,7 +169,7 @@ def test_bad_new_users_get_a_message(signed_in, world, db, change, message):
 
 
 def audit_rows(db, action):
-    from gateway.models import AuditEvent
+    from gateway.store.models import AuditEvent
 
     db.rollback()
     return list(db.scalars(select(AuditEvent).where(AuditEvent.action == action)))

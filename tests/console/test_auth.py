@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.console.session import COOKIE, IDLE_SECONDS
 from gateway.console.throttle import LOCK_SECONDS
-from gateway.models import AuditEvent
+from gateway.store.models import AuditEvent
 from tests.console.conftest import PASSWORD, csrf_of, post, sign_in, token
 
 OTHER_ADDRESS = {"environ_base": {"REMOTE_ADDR": "10.0.0.9"}}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gateway.models import Application
+from gateway.store.models import Application
+from tests.channels.live import TwilioPhone, post_form
+from tests.channels.twilio_client import TOKEN
 from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
 from tests.console.pensioners import add_registry, register
-from tests.gateway.live import TwilioPhone, post_form
-from tests.gateway.twilio_client import TOKEN
 
 pytestmark = needs_chromium
 SCREEN = {"width": 1366, "height": 900}

@@ -6,10 +6,10 @@ import openpyxl
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from gateway.exports import EXPORT_COLUMNS
-from gateway.models import Quota
+from gateway.programme.bank_export import EXPORT_COLUMNS
+from gateway.store.models import Quota
 from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
-from tests.workers.factories import add_application, add_pensioner
+from tests.factories import add_application, add_pensioner
 
 pytestmark = needs_chromium
 OFFICE_SCREEN = {"width": 1366, "height": 768}

@@ -8,11 +8,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from gateway.masking import mask_digits
-from gateway.models import Application, AuditEvent, Message
+from gateway.platform.masking import mask_digits
+from gateway.programme.jobs import get_queue
+from gateway.store.models import Application, AuditEvent, Message
 from tests.console.conftest import csrf_of
 from tests.console.pensioners import add_registry, decide_all, register, send_all
-from workers import get_queue
 
 PHONE = "+989121000001"
 

@@ -12,10 +12,10 @@ import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
-from gateway.exports import EXPORT_COLUMNS
-from gateway.models import AuditEvent
+from gateway.programme.bank_export import EXPORT_COLUMNS
+from gateway.programme.export_requests import recent_exports
+from gateway.store.models import AuditEvent
 from tests.console.conftest import post
-from workers.exports import recent_exports
 
 NAME = re.compile(r"^registrations-(?:\d\d-)?1[34]\d\d-\d\d-\d\d-\d{4}-[0-9a-f]{6}\.(csv|xlsx)$")
 
@@ -41,7 +41,7 @@ def test_an_export_is_queued_then_written_and_downloaded_as_xlsx(
     assert "خروجی در نوبت ساخت است" in ask(client).text
     (info,) = recent_exports(redis)
     assert info["state"] == "queued" and NAME.match(info["file"])
-    assert Queue("exports", connection=redis).job_ids == [f"export-{info['id']}"]
+    assert Queue("exports", connection=redis).job_ids == [f"export_registrations-{info['id']}"]
     (requested,) = audit(db, "export.requested")
     assert requested.actor == "office" and requested.target == info["file"]
     run_export_jobs(redis)

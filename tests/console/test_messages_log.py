@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.models import Message, utcnow
+from gateway.platform.dates import utcnow
+from gateway.store.models import Message
 
 PHONE = "+989121234567"
 

@@ -6,9 +6,9 @@ import pytest
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 
+from gateway.programme.jobs import get_queue
 from tests.console.conftest import token
 from tests.console.pensioners import add_registry, decide_all, register, text_in
-from workers import enqueue, get_queue
 
 # Every route of the operator pages: method, path, body (JSON or form).
 ROUTES = [
@@ -89,7 +89,7 @@ def test_monitor_json_shows_the_funnel_per_phase_and_queue_depths(signed_in, db)
     [({"MONITOR_MAX_QUEUE_DEPTH": 0}, "queue_depth"), ({}, None)],
 )
 def test_a_deep_queue_raises_a_warning(signed_in, redis, settings_overrides, kind):
-    enqueue(redis, "exports", print, "a job", job_id="test:deep")
+    get_queue("exports", redis).enqueue(print, "a job", job_id="test-deep")
     warnings = signed_in("operator").get("/console/api/monitor").get_json()["warnings"]
     assert [w["kind"] for w in warnings if w["kind"] != "no_workers"] == ([kind] if kind else [])
 

@@ -9,10 +9,10 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from gateway.models import Application, AuditEvent, Phase, Quota
+from gateway.store.models import Application, AuditEvent, Phase, Quota
 from tests.console.conftest import post
-from tests.workers.factories import add_application, add_pensioner, fresh
-from workers.waitlist import promote_waitlist
+from tests.factories import add_application, add_pensioner, fresh
+from workers.jobs import promote_waitlist
 
 
 def quota(db, code="08", phase=1) -> Quota:

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from gateway.models import Application, AuditEvent, Quota
+from gateway.store.models import Application, AuditEvent, Quota
 from tests.console.conftest import post
-from tests.workers.factories import add_application, add_pensioner, fresh
+from tests.factories import add_application, add_pensioner, fresh
 
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 

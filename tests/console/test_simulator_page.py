@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from gateway.models import Application, Message
+from gateway.store.models import Application, Message
 from tests.console.conftest import token
 from tests.console.pensioners import add_registry
 

@@ -9,7 +9,6 @@ from flows.parsing import (
     digit_groups,
     extract_id_and_pension,
     has_long_number,
-    is_registration_keyword,
     is_valid_tracking_code,
     make_tracking_code,
     national_id_check_digit,
@@ -235,18 +234,6 @@ def test_parse_yes_no_understands_persian_english_and_finglish(text, expected):
 )
 def test_parse_command_reads_a_whole_message_as_a_command(text, expected):
     assert parse_command(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("وام", True), ("ثبت", True), ("ثبت نام", True), (f"ثبت{ZWNJ}نام", True),
-        ("ثبت‌نام", True), ("LOAN", True), ("loan", True), ("Reg", True), ("REG", True),
-        ("  وام ", True), ("وام میخوام", False), ("hello", False), ("", False),
-    ],
-)  # fmt: skip
-def test_is_registration_keyword_matches_keywords_in_any_case(text, expected):
-    assert is_registration_keyword(text) is expected
 
 
 @pytest.mark.parametrize(

@@ -6,21 +6,25 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from rq import Queue
 from sqlalchemy import func, select, update
 
-from gateway.models import Application, ApplicationEvent, Message, Pensioner, Quota, utcnow
+from gateway.platform.dates import utcnow
+from gateway.programme.jobs import enqueue
+from gateway.store.models import Application, ApplicationEvent, Message, Pensioner, Quota
+from tests.factories import add_application, add_pensioner, add_queued_message
 from tests.helpers import venv_bin
-from tests.workers.factories import add_application, add_pensioner, add_queued_message
-from tests.workers.fake_provider import FakeProvider
-from workers import enqueue
+from tests.outbound.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def start_worker(settings, tmp_path, provider):
     """Start `smsgw worker --burst` with the test's database and Redis (plus extra env)."""
     started = []
 
-    def start(**extra):
+    def start(pause_at: str | None = None, **extra):
         env = {
             **os.environ,
             "GATEWAY_ENV": "test",
@@ -48,8 +52,11 @@ def start_worker(settings, tmp_path, provider):
             **{k: str(v) for k, v in extra.items()},
         }
         log = open(tmp_path / f"worker-{len(started)}.log", "w")  # noqa: SIM115
+        command = [venv_bin("smsgw")]
+        if pause_at is not None:  # the job stops at that point (see paused_worker)
+            command = [sys.executable, "-m", "tests.workers.paused_worker", pause_at]
         proc = subprocess.Popen(
-            [venv_bin("smsgw"), "worker", "--burst"], env=env, stdout=log, stderr=log
+            [*command, "worker", "--burst"], env=env, stdout=log, stderr=log, cwd=ROOT
         )
         started.append(proc)
         return proc
@@ -88,10 +95,7 @@ def test_eight_workers_never_exceed_the_quota_and_waitlist_in_confirmation_order
     ids = list(db.scalars(select(Application.id)))
     random.Random(4).shuffle(ids)  # jobs arrive in any order
     for application_id in ids:
-        enqueue(
-            redis, "decisions", "workers.decisions.validate_application", application_id,
-            job_id=f"validate_application:{application_id}",
-        )  # fmt: skip
+        enqueue(redis, "validate_application", application_id)  # fmt: skip
     workers = [start_worker() for _ in range(8)]
     for worker in workers:
         assert worker.wait(timeout=90) == 0
@@ -122,18 +126,15 @@ def test_a_worker_killed_mid_decision_is_replaced_and_the_pensioner_gets_one_mes
 ):
     add_pensioner(db, "0000000001")
     application = add_application(db, "0000000001")
-    enqueue(
-        redis, "decisions", "workers.decisions.validate_application", application.id,
-        job_id=f"validate_application:{application.id}",
-    )  # fmt: skip
-    first = start_worker(SMSGW_TEST_PAUSE_AT="decide", RECONCILE_AFTER_SECONDS=1)
+    enqueue(redis, "validate_application", application.id)  # fmt: skip
+    first = start_worker(pause_at="decide", RECONCILE_AFTER_SECONDS=1)
     wait_for(lambda: redis.get("smsgw:test:paused:decide"))
     assert int(redis.get("smsgw:test:paused:decide")) == first.pid
     os.kill(first.pid, signal.SIGKILL)  # the quota place and the message were not committed
     first.wait()
     time.sleep(1.5)
     forget_this_minutes_tick(redis)
-    second = start_worker(SMSGW_TEST_PAUSE_AT="decide", RECONCILE_AFTER_SECONDS=1)
+    second = start_worker(pause_at="decide", RECONCILE_AFTER_SECONDS=1)
     assert second.wait(timeout=60) == 0
     db.rollback()
     decided = db.get(Application, application.id, populate_existing=True)
@@ -151,9 +152,7 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_phone_gets_one_message(
 ):
     provider.script = [("slow", 30)]  # the first request hangs until the worker is gone
     message = add_queued_message(db)
-    enqueue(
-        redis, "sms", "workers.notifications.send_sms", message.id, job_id=f"send_sms:{message.id}"
-    )
+    enqueue(redis, "send_sms", message.id)
     env = {"RECONCILE_AFTER_SECONDS": 1, "SMS_SENDING_STUCK_SECONDS": 2}
     first = start_worker(**env)
     wait_for(lambda: provider.per_id[str(message.id)] == 1)

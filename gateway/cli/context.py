@@ -1,0 +1,48 @@
+"""What every `smsgw` command shares: the settings, and running inside the app."""
+
+from __future__ import annotations
+
+import functools
+import getpass
+
+import click
+
+from config.settings import ConfigError, Settings, load_settings
+
+
+def load_cli_settings() -> Settings:
+    """The settings, or a one-line error for the operator."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def with_app(func):
+    """Run the command inside an app context, with the app as first argument.
+
+    With no REDIS_URL the embedded Redis under instance/ is started for this command
+    (it stops when the command does, unless `smsgw run` started it for everyone).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from gateway import create_app
+        from gateway.platform.embedded_redis import start_embedded_redis
+
+        settings = load_cli_settings()
+        if not settings.REDIS_URL:
+            try:
+                start_embedded_redis(settings.instance_path)
+            except RuntimeError as exc:
+                raise click.ClickException(str(exc)) from None
+        app = create_app(settings)
+        with app.app_context():
+            return func(app, *args, **kwargs)
+
+    return wrapper
+
+
+def cli_actor() -> str:
+    """Who a command acts as, in the audit log."""
+    return f"cli:{getpass.getuser()}"

@@ -1,0 +1,37 @@
+"""`smsgw db upgrade` and `smsgw demo-data`: the schema, and a synthetic programme to try."""
+
+from __future__ import annotations
+
+import click
+
+from gateway.cli.context import load_cli_settings, with_app
+from gateway.platform import services
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (safe to run again)."""
+    from gateway.store.migrate import upgrade_database
+
+    upgrade_database(load_cli_settings().sqlalchemy_url)
+    click.echo("database is up to date")
+
+
+@click.command("demo-data")
+@click.option("--pensioners", default=10_000, show_default=True, type=click.IntRange(0))
+@with_app
+def demo_data(app, pensioners: int) -> None:
+    """Synthetic registry, the 31 associations, 4 phases (the first open now) and quotas."""
+    from gateway.programme.demo_data import seed_demo_data
+
+    with services.database().session(write=True) as session:
+        seed_demo_data(session, pensioners, services.settings().TIMEZONE)
+    click.echo(f"demo data ready ({pensioners} pensioners)")
+
+
+COMMANDS = (db, demo_data)

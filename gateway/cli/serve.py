@@ -1,0 +1,75 @@
+"""`smsgw web` and `smsgw worker`: the two kinds of process a deployment runs."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from rq import SimpleWorker
+
+from gateway.cli.context import load_cli_settings, with_app
+from gateway.platform import services
+from gateway.programme.reconcile import schedule_reconcile
+
+
+@click.command()
+@click.option("--port", type=int, help="Port on 127.0.0.1 (default: $PORT or 8000).")
+def web(port: int | None) -> None:
+    """Run the web app under gunicorn."""
+    from gateway.cli.supervisor import gunicorn_command, web_environment
+    from gateway.platform.embedded_redis import start_embedded_redis
+
+    settings = load_cli_settings()
+    if not settings.REDIS_URL:
+        os.environ["REDIS_URL"] = start_embedded_redis(settings.instance_path)
+    env = web_environment(settings, dict(os.environ))
+    if port:
+        env["PORT"] = str(port)
+    args = gunicorn_command()
+    os.execvpe(args[0], args, env)
+
+
+@click.command()
+@click.option(
+    "--queues", default=None, help="Comma-separated queues, highest priority first (default: all)."
+)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_app
+def worker(app, queues: str | None, burst: bool) -> None:
+    """Run an RQ worker (with the scheduler) inside the app context."""
+    from gateway.programme.jobs import QUEUE_NAMES, get_queue
+    from gateway.programme.reconcile import TICK_SECONDS
+
+    names = [q.strip() for q in queues.split(",")] if queues else list(QUEUE_NAMES)
+    redis = services.redis_client()
+    try:
+        worker_queues = [get_queue(name, redis) for name in names]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--queues") from None
+    # Waking every TICK_SECONDS keeps the reconciler's tick on time when idle.
+    ReconcilingWorker(
+        worker_queues,
+        connection=redis,
+        maintenance_interval=TICK_SECONDS - 5,
+        worker_ttl=TICK_SECONDS + 10,
+    ).work(with_scheduler=True, burst=burst)
+
+
+class ReconcilingWorker(SimpleWorker):
+    """RQ's SimpleWorker (no fork per job: jobs are short and idempotent) whose upkeep,
+    run every TICK_SECONDS, also queues the reconciler's tick.
+
+    With `worker_ttl` a little above TICK_SECONDS an idle worker wakes up that often, so
+    as long as any worker runs, the tick is queued once a minute - also after Redis lost
+    everything (no chain of self-scheduled jobs to break).
+    """
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        try:
+            schedule_reconcile(self.connection)
+        except Exception:  # never let the tick stop the worker
+            self.log.exception("could not queue the reconciler tick")
+
+
+COMMANDS = (web, worker)

@@ -1,0 +1,205 @@
+"""The one path every channel and medium takes into the dialog: store, dedupe, lock, step,
+run the effects, reply."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from flows.engine import final_reply, funnel_steps, step
+from flows.segments import count_segments
+from flows.session import Session
+from flows.ussd import render_screen, ussd_step
+from gateway.dialog import dialog_flow
+from gateway.dialog.effect_runner import EffectContext, run_effects
+from gateway.dialog.sessions import SessionStore
+from gateway.monitoring import counters
+from gateway.monitoring.metrics import MESSAGES
+from gateway.platform.logs import log_event
+from gateway.platform.phones import is_allowed_mobile, normalise_phone
+from gateway.platform.services import Services
+from gateway.store import contacts
+from gateway.store import messages as store
+
+MAX_BODY = 1600  # ten concatenated segments; longer bodies are cut and answered with help
+log = logging.getLogger("smsgw.conversation")
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message as every channel hands it over: carrier fields already mapped.
+
+    `session_id` is the USSD gateway's session (the message is then a USSD request
+    whose text holds every input of the session joined by `*`); None for an SMS.
+    """
+
+    channel: str
+    phone: str
+    text: str
+    external_id: str | None = None
+    session_id: str | None = None
+
+    @property
+    def medium(self) -> str:
+        return "sms" if self.session_id is None else "ussd"
+
+    def dedupe_key(self) -> str | None:
+        """The id a redelivery shares: the carrier's message id (hashed past the column's
+        64 characters), or for USSD one derived from the session, phone and inputs so far
+        - a resent request is the same request, whatever Redis has forgotten."""
+        key = self.external_id
+        if key is None and self.session_id is not None:
+            digest = hashlib.sha256(f"{self.session_id}\n{self.phone}\n{self.text}".encode())
+            return f"ussd-{digest.hexdigest()[:40]}"
+        if key is None or len(key) <= 64:
+            return key
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the channel sends back: the reply (None = none; for USSD the whole screen,
+    `CON …` or `END …`) and whether the dialog - or the USSD session - ended."""
+
+    text: str | None
+    ended: bool = False
+    state: str | None = None
+    lang: str = "fa"
+
+    @property
+    def screen_text(self) -> str:
+        """A USSD reply without its `CON ` / `END ` (for the simulators)."""
+        return (self.text or "")[4:]
+
+
+def clean_body(text: str) -> tuple[str, bool]:
+    """Drop control characters (NUL breaks PostgreSQL) and cut overlong bodies."""
+    text = "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return text[:MAX_BODY], len(text) > MAX_BODY
+
+
+class Conversation:
+    """Handles one inbound message at a time per phone, against the database and Redis."""
+
+    def __init__(self, services: Services):
+        settings = services.settings
+        self.services = services
+        self.database = services.database
+        self.settings = settings
+        self.sessions = SessionStore(services.redis)
+        self.flow = dialog_flow(settings)
+
+    def handle(self, inbound: Inbound) -> Outcome:
+        """Store the message, then answer it once; a redelivery gets the first answer again."""
+        started = time.perf_counter()
+        text, cut = clean_body(inbound.text)
+        phone = normalise_phone(inbound.phone)
+        if phone is None or not is_allowed_mobile(phone, self.settings.ALLOWED_COUNTRIES):
+            self._store_ignored(inbound, text)
+            return Outcome(None, ended=inbound.medium == "ussd")
+        s = self.settings
+        with self.sessions.phone_lock(phone) as turn:
+            session, screen, limited = turn.count_and_load(
+                s.RATE_LIMIT_MESSAGES, s.RATE_LIMIT_WINDOW_SECONDS, inbound.session_id
+            )
+            with self.database.session() as db:
+                message, fresh = store.insert_inbound(
+                    db,
+                    channel=inbound.channel,
+                    external_id=inbound.dedupe_key(),
+                    phone=phone,
+                    text=text,
+                    segments=count_segments(text).segments,
+                    status="rate_limited" if limited else "received",
+                )
+                if session is None and not limited:
+                    lang = contacts.contact_lang(db, phone)
+                    session = None if lang is None else Session(self.flow.start, lang=lang)
+            if not fresh:
+                earlier = self._earlier_answer(message, inbound)
+                if earlier is not None:
+                    return earlier
+            elif limited:
+                counters.count_messages(self.services, inbound.channel, "in")
+                log_event(log, "rate_limited", channel=inbound.channel, phone=phone)
+                return Outcome(None, ended=inbound.medium == "ussd")
+            outcome = self._answer(turn, message, session, screen, text, cut)
+        MESSAGES.labels(inbound.channel, "in").inc()
+        log_event(
+            log,
+            "inbound",
+            channel=inbound.channel,
+            phone=phone,
+            state=outcome.state,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return outcome
+
+    def _earlier_answer(self, message, inbound: Inbound) -> Outcome | None:
+        """The stored reply of a redelivered message; None if the first try never finished."""
+        if message.status == "received":
+            return None  # the first delivery died before answering: answer it now
+        with self.database.session() as db:
+            reply = store.find_reply(db, message.id)
+        text = reply.text if reply else None
+        ended = inbound.medium == "ussd" and not (text or "").startswith("CON ")
+        return Outcome(text, ended=ended, state=message.state)
+
+    def _answer(self, turn, message, session, screen, text: str, cut: bool) -> Outcome:
+        now = time.time()
+        ussd = None if screen is None else ussd_step(self.flow, screen, session, text, now)
+        result = ussd.step if ussd else step(self.flow, session, text, now, truncated=cut)
+        lang = result.session.lang
+        ctx = EffectContext(
+            services=self.services,
+            phone=message.phone,
+            channel=message.channel,
+            lang=lang,
+        )
+        state = result.session.state
+        with self.database.session(write=bool(result.effects)) as db:
+            outcomes = run_effects(db, result.effects, ctx)
+            reply = final_reply(self.flow, result, outcomes)
+            if ussd is not None:
+                reply_text = render_screen(ussd, reply, lang)
+            else:
+                reply_text = reply.render(lang) if reply else None
+            if reply_text:
+                store.add_reply(
+                    db,
+                    message,
+                    reply_text,
+                    count_segments(reply_text).segments,
+                    state=state,
+                    application_id=ctx.application_id,
+                )
+            store.mark_inbound(db, message.id, "handled", state)
+        before = session.state if session else None
+        steps = funnel_steps(self.flow, before, result.entered)
+        counters.count_turn(self.services, message, steps, bool(reply_text))
+        turn.save(result.session, ussd.screen if ussd else None)
+        ctx.run_after_commit()
+        if reply_text:
+            MESSAGES.labels(message.channel, "out").inc()
+        ended = ussd.closes if ussd else result.ended
+        return Outcome(reply_text, ended=ended, state=state, lang=lang)
+
+    def _store_ignored(self, inbound: Inbound, text: str) -> None:
+        """Keep what a non-mobile or foreign sender sent, without starting a dialog."""
+        with self.database.session() as db:
+            _, fresh = store.insert_inbound(
+                db,
+                channel=inbound.channel,
+                external_id=inbound.dedupe_key(),
+                phone=(inbound.phone or "")[:16],
+                text=text,
+                segments=count_segments(text).segments,
+                status="ignored",
+            )
+        counters.count_messages(self.services, inbound.channel, "in", n=int(fresh))
+        log_event(log, "ignored_sender", channel=inbound.channel, phone=inbound.phone)

@@ -1,0 +1,146 @@
+"""Run what a dialog step asks for (flows.effects) and report each outcome back to the flow."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from flows.effects import (
+    CreateApplication,
+    Outcome,
+    RemindIfDropped,
+    SetLanguage,
+    SetOptOut,
+    ShowStatus,
+)
+from flows.parsing import make_tracking_code
+from gateway.dialog import reminders
+from gateway.platform.logs import log_event
+from gateway.platform.services import Services
+from gateway.programme.jobs import enqueue
+from gateway.store import applications, contacts
+from gateway.store.models import Application
+
+log = logging.getLogger("smsgw.conversation")
+
+
+@dataclass
+class EffectContext:
+    """Who the effects act for, and what must happen once the transaction commits."""
+
+    services: Services
+    phone: str
+    channel: str
+    lang: str
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    application_id: int | None = None
+
+    def run_after_commit(self) -> None:
+        """Queue the jobs; if Redis is down, the reconciler queues them from the database."""
+        for job in self.after_commit:
+            try:
+                job()
+            except Exception as exc:
+                log_event(log, "after_commit_failed", logging.WARNING, error=type(exc).__name__)
+
+
+def run_effects(session: Session, effects: list, ctx: EffectContext) -> list[Outcome | None]:
+    """Apply the effects in order; each one's outcome (None when it has nothing to say)."""
+    outcomes = []
+    for effect in effects:
+        match effect:
+            case CreateApplication():
+                outcomes.append(create_application(session, effect, ctx))
+            case ShowStatus():
+                outcomes.append(show_status(session, effect.tracking_code, ctx))
+            case SetOptOut():
+                contacts.save_contact(session, ctx.phone, opted_out=effect.opted_out)
+                outcomes.append(None)
+            case SetLanguage():
+                contacts.save_contact(session, ctx.phone, lang=effect.lang)
+                outcomes.append(None)
+            case RemindIfDropped():
+                message_id = reminders.schedule(session, ctx.phone, ctx.lang)
+                ctx.after_commit.append(partial(reminders.queue, ctx.services.redis, message_id))
+                outcomes.append(None)
+    return outcomes
+
+
+def create_application(session: Session, effect: CreateApplication, ctx: EffectContext):
+    """A pending application and its validation job, or the existing one (spec 3.6).
+
+    Privacy: a national ID registered with another pension number gets the same outcome
+    as one that is not in the registry, so a stranger learns nothing.
+    """
+    limit = ctx.services.settings.MAX_APPLICATIONS_PER_PHONE
+    existing = applications.live_application(session, effect.national_id)
+    if existing is None:
+        known = applications.national_ids_of_phone(session, ctx.phone)
+        if effect.national_id not in known and len(known) >= limit:
+            return Outcome("phone_limit", {"limit": limit})
+        application = _insert_application(session, effect, ctx)
+        if application is not None:
+            ctx.application_id = application.id
+            job = partial(enqueue, ctx.services.redis, "validate_application", application.id)
+            ctx.after_commit.append(job)
+            return Outcome("created", {"tracking_code": application.tracking_code})
+        existing = applications.live_application(session, effect.national_id)  # lost a race
+    if existing.pension_number != effect.pension_number:
+        return Outcome("records_mismatch")
+    ctx.application_id = existing.id
+    return Outcome("exists", {"tracking_code": existing.tracking_code, "status": existing.status})
+
+
+def _insert_application(session, effect, ctx) -> Application | None:
+    """Insert with a fresh tracking code; None when the national ID became live meanwhile."""
+    for _ in range(5):
+        application = Application(
+            tracking_code=new_tracking_code(),
+            national_id=effect.national_id,
+            pension_number=effect.pension_number,
+            phone=ctx.phone,
+            channel=ctx.channel,
+            lang=ctx.lang,
+            status="pending",
+        )
+        try:
+            with session.begin_nested():
+                session.add(application)
+        except IntegrityError:
+            if applications.live_application(session, effect.national_id) is not None:
+                return None
+            continue  # the tracking code was taken: draw another
+        return application
+    raise RuntimeError("could not draw a free tracking code")
+
+
+def new_tracking_code() -> str:
+    """8 digits, the last a Luhn check digit; never a leading zero (pensioners drop it)."""
+    return make_tracking_code(str(1_000_000 + secrets.randbelow(9_000_000)))
+
+
+def show_status(session: Session, tracking_code: str | None, ctx: EffectContext) -> Outcome:
+    if tracking_code is None:
+        application = applications.latest_application_of_phone(session, ctx.phone)
+        if application is None:
+            return Outcome("no_application")
+    else:
+        application = applications.find_application(session, tracking_code)
+        if application is None:
+            return Outcome("unknown_code")
+    return status_outcome(application)
+
+
+def status_outcome(application: Application) -> Outcome:
+    params: dict[str, object] = {"tracking_code": application.tracking_code}
+    if application.status == "waitlisted":
+        params["position"] = application.waitlist_position or 0
+    if application.status == "rejected":
+        params["reason"] = application.reason or "not_found"
+    return Outcome(application.status, params)

@@ -1,0 +1,60 @@
+"""The `http` provider: POST HTTP_SMS_SEND_URL with `to`, `from`, `text` and our message `id`.
+
+Any 2xx is accepted; 4xx is a permanent refusal; 5xx, connection errors and time-outs
+are retried. The receiver dedupes on `id`, so a re-send after a worker crash (when we
+cannot know whether the first request arrived) reaches the phone once.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from config.settings import Settings
+from gateway.outbound.providers import PermanentSendError, TransientSendError
+
+
+def post_form(url: str, fields: dict, timeout: float, method: str = "POST") -> int:
+    """Send `fields` as a form (POST) or query (GET); return the HTTP status, or raise
+    TransientSendError / PermanentSendError as the status or the failure says."""
+    data = urllib.parse.urlencode(fields)
+    if method == "GET":
+        request = urllib.request.Request(f"{url}{'&' if '?' in url else '?'}{data}")
+    else:
+        request = urllib.request.Request(url, data=data.encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        if 400 <= exc.code < 500:
+            raise PermanentSendError(f"http_{exc.code}", exc.reason) from None
+        raise TransientSendError(f"http_{exc.code}", exc.reason) from None
+    except (urllib.error.URLError, OSError) as exc:  # refused, reset, DNS, time-out
+        reason = getattr(exc, "reason", exc)
+        code = "timeout" if isinstance(reason, TimeoutError) else "connection"
+        raise TransientSendError(code, str(reason)) from None
+
+
+@dataclass(frozen=True)
+class HttpProvider:
+    url: str
+    sender: str
+    timeout: float
+    name = "http"
+    channel = "http"
+    dedupes = True
+
+    def send(self, message_id: int, to: str, text: str) -> str:
+        fields = {"to": to, "from": self.sender, "text": text, "id": str(message_id)}
+        post_form(self.url, fields, self.timeout)
+        return str(message_id)  # delivery reports carry our id back
+
+
+def make_provider(settings: Settings) -> HttpProvider:
+    if not settings.HTTP_SMS_SEND_URL:
+        raise ValueError("HTTP_SMS_SEND_URL is required with SMS_PROVIDER=http")
+    return HttpProvider(
+        settings.HTTP_SMS_SEND_URL, settings.SMS_FROM, settings.SMS_SEND_TIMEOUT_SECONDS
+    )

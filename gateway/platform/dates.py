@@ -1,0 +1,54 @@
+"""Dates and times: UTC now, ISO 8601 UTC text, the programme time zone, Jalali (شمسی)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+
+from flows.digits import latin_digits
+
+_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2}))?$")
+JALALI_YEARS_BELOW = 1700  # 1404 is Jalali, 2025 is Gregorian
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime | None) -> str:
+    """`2026-11-25T08:30:00Z`, or empty for None."""
+    return "" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def parse_programme_datetime(text: str, timezone: str) -> datetime:
+    """`2026-01-20`, `2026-01-20T08:30` or Jalali `1404-11-01[T08:30]` (programme time) -> UTC.
+
+    Raises ValueError with a short reason for anything else.
+    """
+    match = _DATE.match(latin_digits(text.strip()))
+    if not match:
+        raise ValueError(f"{text!r} is not a date like 2026-01-20, 2026-01-20T08:30 or 1404-11-01")
+    year, month, day, hour, minute = (int(g) if g else 0 for g in match.groups())
+    try:
+        if year < JALALI_YEARS_BELOW:
+            local = jdatetime.datetime(year, month, day, hour, minute).togregorian()
+        else:
+            local = datetime(year, month, day, hour, minute)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid date: {exc}") from None
+    return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def jalali_date(moment: datetime, timezone: str) -> str:
+    """`1404/09/01`: the Jalali date of a moment in the programme time zone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return jdatetime.date.fromgregorian(date=local.date()).strftime("%Y/%m/%d")
+
+
+def jalali_datetime(moment: datetime, timezone: str) -> str:
+    """`1404/09/01 08:30`: as the export's created_at_jalali column."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{jalali_date(moment, timezone)} {local:%H:%M}"

@@ -1,0 +1,47 @@
+"""Staff cancel an application: its quota place or waitlist position is freed, audited."""
+
+from __future__ import annotations
+
+from gateway.platform.dates import utcnow
+from gateway.platform.services import Services
+from gateway.programme.jobs import enqueue_sends
+from gateway.programme.waitlist import promote_head
+from gateway.store import applications as store
+from gateway.store import quotas
+from gateway.store.audit import add_audit_event
+from gateway.store.models import LIVE_STATUSES, Application
+
+
+class CancelError(ValueError):
+    """An application that cannot be cancelled (unknown, or already decided otherwise)."""
+
+
+def cancel_application(services: Services, tracking_code: str, note: str, actor: str):
+    """Cancel a live application; the head of its waitlist moves into a freed place."""
+    now = utcnow()
+    with services.database.session(write=True) as session:
+        application = store.find_application(session, tracking_code)
+        if application is None:
+            raise CancelError(f"no application {tracking_code}")
+        code, phase = application.association_code, application.phase
+        if code and phase:
+            quotas.lock_quota(session, code, phase)
+        application: Application = store.get_application(session, application.id)  # re-read
+        previous, position = application.status, application.waitlist_position
+        if previous not in LIVE_STATUSES:
+            raise CancelError(f"application {tracking_code} is {previous}")
+        store.record_decision(
+            session, application.id, previous,
+            status="cancelled", reason="cancelled", waitlist_position=None, decided_at=now,
+        )  # fmt: skip
+        if previous == "approved":
+            quotas.free_quota_place(session, code, phase)
+        elif previous == "waitlisted":
+            quotas.close_waitlist_gap(session, code, phase, after=position - 1)
+        store.add_event(session, application.id, "cancelled", note)
+        add_audit_event(
+            session, actor, "application_cancelled", tracking_code, reason=note, was=previous
+        )
+        ids = promote_head(session, code, phase, now) if code and phase else []
+    enqueue_sends(services.redis, ids)
+    return application

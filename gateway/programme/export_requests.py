@@ -1,0 +1,116 @@
+"""Exports asked for in the console: a Redis hash per request, written by a background job."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from redis import Redis
+
+from gateway.platform.dates import jalali_datetime, utcnow
+from gateway.platform.services import Services
+from gateway.programme.bank_export import ExportError, export_registrations, record_export
+from gateway.programme.jobs import enqueue
+from gateway.store.registrations import RegistrationFilters, count_registrations
+
+KEEP_SECONDS = 7 * 24 * 3600  # the request (and its download link) is forgotten after a week
+_KEY = "smsgw:export:{}"
+_INDEX = "smsgw:exports"
+
+
+def export_folder(services: Services) -> Path:
+    return services.settings.instance_path / "exports"
+
+
+def export_file_name(
+    moment: datetime, timezone: str, fmt: str, association: str | None, export_id: str
+) -> str:
+    """`registrations-08-1405-09-04-0830-1a2b3c.xlsx`: Jalali date and time, programme zone."""
+    stamp = jalali_datetime(moment, timezone)
+    stamp = stamp.replace("/", "-").replace(" ", "-").replace(":", "")
+    prefix = f"registrations-{association}-" if association else "registrations-"
+    return f"{prefix}{stamp}-{export_id[:6]}.{fmt}"
+
+
+def request_export(services: Services, actor: str, fmt: str, filters: RegistrationFilters):
+    """Store the request and queue its job; returns the request as stored."""
+    redis = services.redis
+    export_id, now = secrets.token_hex(8), utcnow()
+    name = export_file_name(now, services.settings.TIMEZONE, fmt, filters.association, export_id)
+    info = {
+        "id": export_id,
+        "actor": actor,
+        "format": fmt,
+        "association": filters.association or "",
+        "phase": filters.phase or "",
+        "status": filters.status or "",
+        "state": "queued",
+        "total": 0,
+        "done": 0,
+        "file": name,
+        "error": "",
+        "requested_at": now.isoformat(),
+    }
+    pipe = redis.pipeline()
+    pipe.hset(_KEY.format(export_id), mapping=info)
+    pipe.expire(_KEY.format(export_id), KEEP_SECONDS)
+    pipe.zadd(_INDEX, {export_id: now.timestamp()})
+    pipe.execute()
+    enqueue(redis, "export_registrations", export_id)
+    return get_export(redis, export_id)
+
+
+def get_export(redis: Redis, export_id: str) -> dict | None:
+    info = redis.hgetall(_KEY.format(export_id))
+    if not info:
+        return None
+    info = {k.decode(): v.decode() for k, v in info.items()}
+    info["filters"] = RegistrationFilters(
+        association=info["association"] or None,
+        phase=int(info["phase"]) if info["phase"] else None,
+        status=info["status"] or None,
+    )
+    return info
+
+
+def recent_exports(redis: Redis, limit: int = 200) -> list[dict]:
+    """The latest requests, newest first (forgotten ones are dropped from the index)."""
+    found = []
+    for raw in redis.zrevrange(_INDEX, 0, limit - 1):
+        info = get_export(redis, raw.decode())
+        if info is None:
+            redis.zrem(_INDEX, raw)
+        else:
+            found.append(info)
+    return found
+
+
+def _update(redis: Redis, export_id: str, **fields) -> None:
+    redis.hset(_KEY.format(export_id), mapping=fields)
+
+
+def run_export(services: Services, export_id: str) -> None:
+    """Write one console export (spec 3.7) under instance/exports/, with progress."""
+    redis, database = services.redis, services.database
+    info = get_export(redis, export_id)
+    if info is None or info["state"] == "done":
+        return
+    filters = info["filters"]
+    _update(redis, export_id, state="running", done=0, error="")
+    folder = export_folder(services)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with database.session() as session:
+            _update(redis, export_id, total=count_registrations(session, filters))
+            result = export_registrations(
+                session, folder / info["file"], info["format"], filters,
+                services.settings.TIMEZONE,
+                progress=lambda done: _update(redis, export_id, done=done),
+            )  # fmt: skip
+    except (ExportError, OSError) as exc:
+        _update(redis, export_id, state="failed", error=str(exc)[:300])
+        return
+    with database.session(write=True) as session:
+        record_export(session, info["actor"], info["format"], filters, result)
+    _update(redis, export_id, state="done", done=result.rows, sha256=result.sha256)

@@ -1,0 +1,123 @@
+"""Every background job by name: its queue, its RQ function, and the one way to queue it.
+
+The jobs themselves are thin functions in `workers.jobs` that load ids and call the
+domain; the domain names them here as data, so nothing in gateway/ imports workers/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.utils import now as rq_now
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """How jobs on one queue are retried and timed out."""
+
+    timeout: int
+    retries: int
+    intervals: tuple[int, ...]
+
+
+# Decisions come first, then the result messages, then the slow batch work.
+QUEUES: dict[str, QueuePolicy] = {
+    "decisions": QueuePolicy(timeout=60, retries=5, intervals=(5, 15, 60, 300, 900)),
+    "sms": QueuePolicy(timeout=60, retries=5, intervals=(10, 30, 60, 300, 900)),
+    "exports": QueuePolicy(timeout=3600, retries=1, intervals=(60,)),
+}
+QUEUE_NAMES = tuple(QUEUES)
+
+# job name -> its queue; the RQ function is workers.jobs.<name>.
+JOBS = {
+    "validate_application": "decisions",
+    "promote_waitlist": "decisions",
+    "reconcile": "decisions",
+    "send_sms": "sms",
+    "remind_unfinished": "sms",
+    "export_registrations": "exports",
+}
+# A job is waiting while queued, scheduled or deferred: queuing its id again adds nothing.
+_WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+
+
+def get_queue(name: str, connection: Redis) -> Queue:
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=connection)
+
+
+def job_id(name: str, *parts) -> str:
+    """The RQ id of a job: its name and parts joined by `-` (RQ allows [A-Za-z0-9_-])."""
+    return "-".join([name, *(str(part) for part in parts)])
+
+
+def enqueue(
+    connection: Redis,
+    name: str,
+    *args,
+    key: tuple | None = None,
+    delay: timedelta | None = None,
+    started_grace: float | None = None,
+    once: bool = False,
+) -> bool:
+    """Queue job `name(*args)` once; True when it was queued now.
+
+    While a job of the same id waits (or runs) nothing is added; a finished or failed
+    one is replaced, so a later cause runs it again. The id is the name and `key`
+    (default: the args). A job started more than `started_grace` seconds ago counts as
+    lost (its worker died) and is replaced too. `delay` runs it later (the scheduler).
+    With `once`, an id is never run again while RQ remembers it (the reconciler's tick).
+    """
+    queue_name = JOBS[name]
+    policy = QUEUES[queue_name]
+    rq_id = job_id(name, *(args if key is None else key))
+    queue = get_queue(queue_name, connection)
+    put = queue.enqueue if delay is None else partial(queue.enqueue_in, delay)
+    options = {
+        "job_id": rq_id,
+        "unique": True,
+        "job_timeout": policy.timeout,
+        "retry": Retry(max=policy.retries, interval=list(policy.intervals)),
+        "result_ttl": 3600,
+        "failure_ttl": 7 * 24 * 3600,
+    }
+    for _attempt in range(3):
+        try:
+            put(f"workers.jobs.{name}", *args, **options)
+            return True
+        except DuplicateJobError:
+            if once or _is_live(connection, rq_id, started_grace):
+                return False
+    raise RuntimeError(f"could not queue {rq_id}")  # three races lost in a row
+
+
+def _is_live(connection: Redis, rq_id: str, started_grace: float | None) -> bool:
+    """Whether the job of that id still waits or runs; if not, it is deleted."""
+    try:
+        job = Job.fetch(rq_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status in _WAITING:
+        return True
+    if status == JobStatus.STARTED and (
+        started_grace is None
+        or job.started_at is None
+        or (rq_now() - job.started_at).total_seconds() < started_grace
+    ):
+        return True
+    job.delete()
+    return False
+
+
+def enqueue_sends(connection: Redis, message_ids) -> None:
+    """Queue send_sms for messages already committed."""
+    for message_id in message_ids:
+        enqueue(connection, "send_sms", message_id)

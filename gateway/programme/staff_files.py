@@ -1,0 +1,149 @@
+"""Staff CSV files in: streamed row by row, each bad row reported by its line and reason."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.parsing import normalise_text
+
+TRUE_WORDS = frozenset({"1", "true", "yes"})
+FALSE_WORDS = frozenset({"0", "false", "no"})
+SHOWN_REJECTS = 20
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read (missing, or a wrong header)."""
+
+
+class RowError(ValueError):
+    """Why one row of a staff file cannot be imported."""
+
+
+class RejectLog:
+    """Rejected rows to a CSV file (line, reason, then the row's own columns); the first kept."""
+
+    def __init__(self, path: Path, keep: int = SHOWN_REJECTS):
+        self.path, self.keep = Path(path), keep
+        self.count, self.first = 0, []
+        self._file = self._writer = None
+
+    def start(self, header: list[str]) -> None:
+        self._file = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(["line", "reason", *header])
+
+    def add(self, line: int, reason: str, values: list[str]) -> None:
+        self.count += 1
+        if len(self.first) < self.keep:
+            self.first.append((line, reason))
+        self._writer.writerow([line, reason, *values])
+
+    def __enter__(self) -> RejectLog:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def checked_rows(
+    path: Path,
+    columns: tuple[str, ...],
+    parse: Callable[[dict], dict],
+    rejects: RejectLog,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[int, list[str], dict]]:
+    """(line, values, parsed row) of each good row of a staff CSV (UTF-8, BOM or not).
+
+    Bad rows go to `rejects` with their line (the header is line 1; a row spanning lines
+    counts from its first) and the reason; blank lines are skipped.
+    """
+    if Path(path).resolve() == rejects.path.resolve():
+        raise FileError("the rejects file must not be the file being imported")
+    try:
+        handle = open(path, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise FileError(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        if sorted(header) != sorted(columns):
+            raise FileError(f"line 1: the header must be {','.join(columns)}")
+        rejects.start(header)
+        last_line = reader.line_num
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                rejects.add(last_line + 1, f"unreadable CSV: {exc}", [])
+                last_line = reader.line_num
+                continue
+            line, last_line = last_line + 1, reader.line_num
+            if progress and line % 1000 == 0:
+                progress(handle.buffer.tell())
+            if not values:
+                continue
+            try:
+                yield line, values, parse(_named(header, values))
+            except RowError as exc:
+                rejects.add(line, str(exc), values)
+        if progress:
+            progress(handle.buffer.tell())
+
+
+def _named(header: list[str], values: list[str]) -> dict:
+    if len(values) != len(header):
+        raise RowError(f"expected {len(header)} columns, found {len(values)}")
+    if any("\ufffd" in value for value in values):
+        raise RowError("not UTF-8 text")
+    return dict(zip(header, values, strict=True))
+
+
+def parse_flag(text: str, default: bool) -> bool:
+    """`1/0`, `true/false`, `yes/no` in any case; empty means the default."""
+    word = normalise_text(text).casefold()
+    if not word:
+        return default
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise RowError(f"{text!r} is not 1/0, true/false or yes/no")
+
+
+def parse_fields(values: dict, parsers: dict[str, Callable[[str], object]]) -> dict:
+    """Each column through its parser; one RowError naming every bad field."""
+    row, errors = {}, []
+    for name, parse in parsers.items():
+        try:
+            row[name] = parse(values[name])
+        except RowError as exc:
+            errors.append(f"{name}: {exc}")
+    if errors:
+        raise RowError("; ".join(errors))
+    return row
+
+
+def required_text(text: str, max_length: int = 200) -> str:
+    """Normalised text (Latin digits, Persian letters, single spaces, one line); never empty."""
+    value = " ".join(normalise_text(text).split())
+    if not value:
+        raise RowError("missing")
+    if len(value) > max_length:
+        raise RowError(f"longer than {max_length} characters")
+    return value
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: rows imported, rows rejected (the first few with line and
+    reason), and what else the import has to tell (quotas raised, unknown codes)."""
+
+    imported: int
+    rejected: int
+    first_rejects: list[tuple[int, str]]
+    rejects_path: Path
+    raised: list[tuple[str, int]] = field(default_factory=list)

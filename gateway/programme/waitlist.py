@@ -1,0 +1,89 @@
+"""The waitlist: promotions when places free up, and the move to the next phase.
+
+Every change to a quota or its waitlist happens under lock_quota(association, phase), so
+positions stay exactly 1..n in order of confirmation: promotions take the head, and the
+others move up (renumbered), so a pensioner's position is always the number ahead + 1.
+
+Next phase: when phase N+1 opens, the applications still waitlisted in earlier phases
+move into N+1 before any new application of N+1 is decided - the decision of a new
+application and the reconciler's minute tick both call carry_over under the new
+quota's lock. Oldest phase first, then position: they are promoted while N+1's quota has
+places (with the `result_promoted` SMS) and the rest head N+1's waitlist (no SMS).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.monitoring import counters
+from gateway.platform.dates import utcnow
+from gateway.platform.services import Services
+from gateway.programme.jobs import enqueue, enqueue_sends
+from gateway.programme.results import add_result_message
+from gateway.store import applications as store
+from gateway.store import quotas
+from gateway.store.models import Application
+
+
+def promote(session: Session, application: Application, phase: int, now: datetime) -> int:
+    """Approve a waitlisted application in `phase` (its place is taken); return its SMS id."""
+    store.record_decision(
+        session, application.id, "waitlisted",
+        status="approved", phase=phase, waitlist_position=None, decided_at=now,
+    )  # fmt: skip
+    store.add_event(session, application.id, "promoted", f"phase {phase}")
+    return add_result_message(session, application, "result_promoted")
+
+
+def promote_head(session: Session, association_code: str, phase: int, now: datetime) -> list[int]:
+    """Under lock_quota: approve the head of the waitlist while places are free."""
+    free = quotas.free_places(session, association_code, phase)
+    ids = []
+    heads = quotas.waitlist(session, association_code, phase, limit=free) if free else []
+    for application in heads:
+        if not quotas.take_quota_place(session, association_code, phase):
+            break
+        ids.append(promote(session, application, phase, now))
+    if ids:
+        quotas.close_waitlist_gap(session, association_code, phase, after=len(ids), n=len(ids))
+    return ids
+
+
+def carry_over(session: Session, association_code: str, phase: int, now: datetime) -> list[int]:
+    """Under lock_quota(association, phase): move earlier phases' waitlists into `phase`."""
+    older = quotas.waitlist(session, association_code, phase, before=True)
+    if not older:
+        return []
+    old_phases = sorted({a.phase for a in older})
+    for old in old_phases:
+        quotas.lock_quota(session, association_code, old)
+    ids = []
+    for application in older:
+        if quotas.take_quota_place(session, association_code, phase):
+            ids.append(promote(session, application, phase, now))
+            continue
+        position = quotas.append_to_waitlist(session, association_code, phase)
+        store.record_decision(
+            session, application.id, "waitlisted", phase=phase, waitlist_position=position
+        )
+        store.add_event(
+            session, application.id, "carried_over", f"phase {application.phase} -> {phase}"
+        )
+    quotas.reset_waitlists(session, association_code, old_phases)
+    return ids
+
+
+def promote_waitlist(services: Services, association_code: str, phase: int) -> None:
+    """Promote waitlisted applications of (association, phase) while places are free."""
+    with services.database.session(write=True) as session:
+        quotas.lock_quota(session, association_code, phase)
+        ids = promote_head(session, association_code, phase, utcnow())
+    counters.count_decisions(services, ids)
+    enqueue_sends(services.redis, ids)
+
+
+def queue_promotion(redis, association_code: str, phase: int) -> bool:
+    """Queue the waitlist promotion of a raised quota or a freed place."""
+    return enqueue(redis, "promote_waitlist", association_code, phase)

@@ -1,0 +1,269 @@
+"""SQLAlchemy models: the registry, the programme's phases and quotas, applications, messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from gateway.platform.dates import utcnow
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Stored codes: short stable strings (a rename is a data migration).
+LIVE_STATUSES = ("pending", "approved", "waitlisted")
+STATUSES = (*LIVE_STATUSES, "rejected", "cancelled")
+REASONS = (
+    "not_found",
+    "pension_mismatch",
+    "not_eligible",
+    "prior_loan",
+    "phone_mismatch",
+    "phase_closed",
+    "cancelled",
+)
+ROLES = ("admin", "operator", "staff")
+# Outbound message statuses: `scheduled` waits for a decision to send (a USSD reminder);
+# delivered, undelivered, failed, suppressed and cancelled are final.
+MESSAGE_STATUSES = (
+    "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed",
+    "suppressed", "cancelled",
+)  # fmt: skip
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC timestamps on both PostgreSQL and SQLite (which stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, _dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value, _dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Association(Base):
+    """A provincial retirees' association (کانون بازنشستگان استان)."""
+
+    __tablename__ = "associations"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Pensioner(Base):
+    """One row of the pensioner registry, imported from the organisation's file."""
+
+    __tablename__ = "pensioners"
+    national_id: Mapped[str] = mapped_column(String(10), primary_key=True)
+    pension_number: Mapped[str] = mapped_column(String(12))
+    full_name: Mapped[str] = mapped_column(String(200))
+    association_code: Mapped[str] = mapped_column(ForeignKey("associations.code"), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(16))
+    eligible: Mapped[bool] = mapped_column(Boolean, default=True)
+    prior_loan: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Phase(Base):
+    """A registration phase (مرحله) with its opening and closing times (UTC)."""
+
+    __tablename__ = "phases"
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opens"),)
+
+
+class Quota(Base):
+    """Places for one association in one phase; `used` never exceeds `limit`."""
+
+    __tablename__ = "quotas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_code: Mapped[str] = mapped_column(ForeignKey("associations.code"))
+    phase: Mapped[int] = mapped_column(ForeignKey("phases.number"))
+    limit: Mapped[int] = mapped_column("limit", Integer)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    # Length of this quota's waitlist: positions are always exactly 1..waitlisted.
+    waitlisted: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    __table_args__ = (
+        UniqueConstraint("association_code", "phase"),
+        CheckConstraint('used >= 0 AND used <= "limit"', name="used_within_limit"),
+    )
+
+
+class Application(Base):
+    """A pensioner's application; the database row is the truth, Redis only carries jobs."""
+
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(8), unique=True)
+    national_id: Mapped[str] = mapped_column(String(10))
+    pension_number: Mapped[str] = mapped_column(String(12))
+    phone: Mapped[str] = mapped_column(String(16), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    lang: Mapped[str] = mapped_column(String(2), default="fa")
+    association_code: Mapped[str | None] = mapped_column(ForeignKey("associations.code"))
+    phase: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(32))
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    waitlist_position: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    __table_args__ = (
+        # At most one live application per national ID (spec 3.6), whatever the concurrency.
+        Index(
+            "uq_applications_live_national_id",
+            "national_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'approved', 'waitlisted')"),
+            postgresql_where=text("status IN ('pending', 'approved', 'waitlisted')"),
+        ),
+        Index("ix_applications_national_id_created_at", "national_id", "created_at"),
+        Index("ix_applications_status_created_at", "status", "created_at"),
+        Index(
+            "ix_applications_association_phase_status",
+            "association_code",
+            "phase",
+            "status",
+            "waitlist_position",
+        ),
+    )
+
+
+class Contact(Base):
+    """What the gateway remembers of a phone beyond one dialog: language and opt-out."""
+
+    __tablename__ = "contacts"
+    phone: Mapped[str] = mapped_column(String(16), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(2), default="fa")
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Message(Base):
+    """One SMS or USSD screen, inbound or outbound, with its delivery status."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(16), default="reply")
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The provider's id (Twilio SID; our own id for http/kannel), for delivery reports.
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When a worker claimed the message for sending (queued -> sending), see send_sms.
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_messages_phone_created_at", "phone", "created_at"),
+        Index("ix_messages_status_created_at", "status", "created_at"),
+        Index("ix_messages_created_at", "created_at"),
+        # The console's message log filtered by channel, newest first.
+        Index("ix_messages_channel_created_at", "channel", "created_at"),
+    )
+
+
+class MessageEvent(Base):
+    """One step in an outbound message's life: claimed, sent, retried, a delivery report."""
+
+    __tablename__ = "message_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+
+class ApplicationEvent(Base):
+    """One step in an application's history: decided, promoted, carried over, cancelled."""
+
+    __tablename__ = "application_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    event: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class User(Base):
+    """A console user; staff with an association see only that association."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    association_code: Mapped[str | None] = mapped_column(ForeignKey("associations.code"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what, when: sign-ins, exports, quota and phase changes, reveals."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class StatCounter(Base):
+    """A running count kept as data arrives: one metric, one time bucket, one label set.
+
+    Buckets are a minute (message series, send outcomes) or a programme-time-zone day
+    (dialog funnel, decisions); `labels` is the label values joined by `|`.
+    """
+
+    __tablename__ = "stat_counters"
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    labels: Mapped[str] = mapped_column(String(120), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,103 @@
+"""Applications as staff look them up and export them, filtered and within a user's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from gateway.store.models import Application, Pensioner
+
+PAGE_SIZE = 50
+STREAM_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class RegistrationFilters:
+    """Which applications a page or an export holds; None means any. `until` is exclusive."""
+
+    association: str | None = None
+    phase: int | None = None
+    status: str | None = None
+    reason: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def application_association():
+    """An application's association: its own, or the registry's while it is pending."""
+    return func.coalesce(Application.association_code, Pensioner.association_code)
+
+
+def _filtered(stmt, filters: RegistrationFilters, scope: str | None, status=True):
+    stmt = stmt.outerjoin(Pensioner, Pensioner.national_id == Application.national_id)
+    association = application_association()
+    tests = [
+        (scope, lambda v: association == v),
+        (filters.association, lambda v: association == v),
+        (filters.phase, lambda v: Application.phase == v),
+        (filters.status if status else None, lambda v: Application.status == v),
+        (filters.reason, lambda v: Application.reason == v),
+        (filters.since, lambda v: Application.created_at >= v),
+        (filters.until, lambda v: Application.created_at < v),
+    ]
+    return stmt.where(*[test(value) for value, test in tests if value is not None])
+
+
+def list_registrations(
+    session: Session, filters: RegistrationFilters, scope: str | None, before: int | None = None
+):
+    """A page of (application, full name, association), newest first, after id `before`."""
+    stmt = select(Application, Pensioner.full_name, application_association())
+    stmt = _filtered(stmt, filters, scope).order_by(Application.id.desc()).limit(PAGE_SIZE)
+    if before is not None:
+        stmt = stmt.where(Application.id < before)
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def count_by_status(session: Session, filters: RegistrationFilters, scope: str | None):
+    """Applications per status under the filters (the status filter aside)."""
+    stmt = select(Application.status, func.count()).select_from(Application)
+    stmt = _filtered(stmt, filters, scope, status=False).group_by(Application.status)
+    return dict(session.execute(stmt).all())
+
+
+def count_registrations(session: Session, filters: RegistrationFilters, scope=None) -> int:
+    """How many applications match (an export's row count, for its progress bar)."""
+    stmt = select(func.count()).select_from(Application)
+    return session.scalar(_filtered(stmt, filters, scope)) or 0
+
+
+def find_registration(session: Session, tracking_code: str, scope: str | None):
+    """(application, pensioner or None, association) within the scope, or None."""
+    stmt = select(Application, Pensioner, application_association()).where(
+        Application.tracking_code == tracking_code
+    )
+    row = session.execute(_filtered(stmt, RegistrationFilters(), scope)).first()
+    return None if row is None else tuple(row)
+
+
+def stream_export_rows(session: Session, filters: RegistrationFilters) -> Iterator[Row]:
+    """The bank export's rows in application order, read in batches (a server-side cursor
+    on PostgreSQL). `mobile` is the registry's, or the phone that applied when it has none."""
+    stmt = select(
+        Application.tracking_code,
+        Application.national_id,
+        Application.pension_number,
+        Pensioner.full_name,
+        func.coalesce(Pensioner.mobile, Application.phone).label("mobile"),
+        application_association().label("association_code"),
+        Application.phase,
+        Application.status,
+        Application.reason,
+        Application.flags,
+        Application.channel,
+        Application.created_at,
+        Application.decided_at,
+    )
+    stmt = _filtered(stmt, filters, None).order_by(Application.id)
+    result = session.execute(stmt, execution_options={"yield_per": STREAM_BATCH})
+    yield from result

@@ -1,0 +1,143 @@
+"""Twilio channel adapter table: signatures, proxies, fields, status callbacks."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.channels.twilio_client import TOKEN, new_sid, post_signed, sign, sms_form
+
+PHONE = "+989121234567"
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"TWILIO_AUTH_TOKEN": TOKEN}
+
+
+def reply_texts(response) -> list[str]:
+    root = ET.fromstring(response.get_data(as_text=True))
+    assert root.tag == "Response"
+    return [m.text or "" for m in root.findall("Message")]
+
+
+def test_signed_request_gets_twiml_with_the_welcome(client):
+    response = post_signed(client, "/webhooks/twilio/sms", sms_form(PHONE, "وام"))
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/xml")
+    assert reply_texts(response) == ["به ثبت‌نام وام بازنشستگان خوش آمدید. لطفا کد ملی را بفرستید."]
+
+
+@pytest.mark.parametrize(
+    ("label", "headers"),
+    [
+        ("unsigned", {}),
+        ("wrong signature", {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}),
+        ("empty signature", {"X-Twilio-Signature": ""}),
+    ],
+)
+def test_request_without_a_valid_signature_is_refused(client, label, headers):
+    response = client.post("/webhooks/twilio/sms", data=sms_form(PHONE, "وام"), headers=headers)
+    assert response.status_code == 403, label
+
+
+def test_signature_for_another_url_is_refused(client):
+    form = sms_form(PHONE, "وام")
+    signature = sign("http://localhost/webhooks/twilio/other", form)
+    response = client.post(
+        "/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_signature_over_other_params_is_refused(client):
+    form = sms_form(PHONE, "وام")
+    signature = sign("http://localhost/webhooks/twilio/sms", {**form, "Body": "other"})
+    response = client.post(
+        "/webhooks/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_signature_with_another_token_is_refused(client):
+    response = post_signed(
+        client, "/webhooks/twilio/sms", sms_form(PHONE, "وام"), token="someone-else"
+    )
+    assert response.status_code == 403
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": "https://sms.example.ir/"}
+
+    def test_signature_for_the_public_url_is_accepted(self, client):
+        response = post_signed(
+            client, "/webhooks/twilio/sms", sms_form(PHONE, "وام"), base="https://sms.example.ir"
+        )
+        assert response.status_code == 200
+        assert len(reply_texts(response)) == 1
+
+    def test_signature_for_the_internal_url_is_refused(self, client):
+        response = post_signed(client, "/webhooks/twilio/sms", sms_form(PHONE, "وام"))
+        assert response.status_code == 403
+
+
+class TestWithoutAToken:
+    """Development without TWILIO_AUTH_TOKEN: no signature is checked."""
+
+    @pytest.fixture
+    def settings_overrides(self):
+        return {}
+
+    def test_unsigned_request_is_accepted(self, client):
+        response = client.post("/webhooks/twilio/sms", data=sms_form(PHONE, "وام"))
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("label", "form", "status", "replies"),
+    [
+        ("missing From", {"MessageSid": "SMx", "Body": "وام"}, 400, None),
+        ("missing Body", {"MessageSid": new_sid(), "From": PHONE}, 200, 1),
+        ("missing MessageSid", {"From": PHONE, "Body": "وام"}, 200, 1),
+        (
+            "landline sender",
+            {"MessageSid": new_sid(), "From": "+982112345678", "Body": "وام"},
+            200,
+            0,
+        ),
+        (
+            "foreign mobile",
+            {"MessageSid": new_sid(), "From": "+447700900123", "Body": "وام"},
+            200,
+            0,
+        ),
+        ("garbage sender", {"MessageSid": new_sid(), "From": "not-a-phone", "Body": "وام"}, 200, 0),
+    ],
+)
+def test_field_table(client, label, form, status, replies):
+    response = post_signed(client, "/webhooks/twilio/sms", form)
+    assert response.status_code == status, label
+    if replies is not None:
+        assert len(reply_texts(response)) == replies, label
+
+
+def test_get_is_not_allowed(client):
+    assert client.get("/webhooks/twilio/sms").status_code == 405
+
+
+def test_status_callback_unknown_message_still_answers_204(client):
+    form = {"MessageSid": new_sid(), "MessageStatus": "delivered", "AccountSid": "AC1"}
+    response = post_signed(client, "/webhooks/twilio/status", form)
+    assert response.status_code == 204
+
+
+def test_status_callback_without_fields_is_a_400(client):
+    assert post_signed(client, "/webhooks/twilio/status", {"AccountSid": "AC1"}).status_code == 400
+
+
+def test_status_callback_must_be_signed(client):
+    form = {"MessageSid": new_sid(), "MessageStatus": "delivered"}
+    assert client.post("/webhooks/twilio/status", data=form).status_code == 403

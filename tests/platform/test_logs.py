@@ -1,0 +1,61 @@
+"""Log lines never carry national IDs, pension numbers, names or phones in full."""
+
+import io
+import logging
+
+import pytest
+
+from gateway.platform.logs import MaskingFormatter, format_fields, log_event
+from gateway.platform.masking import mask_digits, mask_name, mask_phone, mask_text
+
+
+@pytest.mark.parametrize(
+    ("func", "value", "expected"),
+    [
+        (mask_digits, "0012345678", "00******78"),
+        (mask_digits, "123456789012", "12********12"),
+        (mask_digits, "1234", "****"),
+        (mask_phone, "+989121234567", "+98912****567"),
+        (mask_phone, "", ""),
+        (mask_name, "علی رضایی", "ع*** ر***"),
+        (mask_text, "nid 0012345678 from +989121234567", "nid 00******78 from +98912****567"),
+        (mask_text, "took 12 ms, id 42", "took 12 ms, id 42"),
+    ],
+)
+def test_masks(func, value, expected):
+    assert func(value) == expected
+
+
+def test_fields_are_masked_by_name_and_bodies_are_hidden():
+    line = format_fields(
+        {
+            "national_id": "0012345678",
+            "phone": "+989121234567",
+            "full_name": "علی رضایی",
+            "text": "0012345678 123456",
+            "status": "pending",
+        }
+    )
+    assert "0012345678" not in line
+    assert "+989121234567" not in line
+    assert "رضایی" not in line
+    assert "status=pending" in line
+    assert "text='<17 chars>'" in line
+
+
+def test_a_log_line_through_the_handler_is_masked_and_on_one_line():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(MaskingFormatter("%(message)s"))
+    logger = logging.getLogger("smsgw.test.masking")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        log_event(logger, "inbound", phone="+989121234567", national_id="0012345678")
+        logger.info("raw line with 0012345678 and +989121234567\nsecond line")
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2  # the multi-line message became one line
+    assert lines[0] == "inbound phone=+98912****567 national_id=00******78"
+    assert lines[1] == "raw line with 00******78 and +98912****567 | second line"
