@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "test", "production")
 PROVIDERS = ("console", "twilio", "http", "kannel")
@@ -15,6 +17,9 @@ HTTP_SMS_CANONICAL_FIELDS = ("token", "from", "to", "text", "id")
 PHONE_MATCH_POLICIES = ("off", "flag", "require")
 # The secret each inbound channel is verified with; production refuses to start without it.
 CHANNEL_SECRETS = {"twilio": "TWILIO_AUTH_TOKEN", "http": "HTTP_SMS_TOKEN", "ussd": "USSD_TOKEN"}
+# Providers whose delivery reports come back to PUBLIC_BASE_URL (production needs it).
+PROVIDERS_CALLING_BACK = ("twilio", "kannel")
+URL_SETTINGS = ("PUBLIC_BASE_URL", "HTTP_SMS_SEND_URL", "KANNEL_SENDSMS_URL")
 PROVIDER_SETTINGS = {
     "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"),
     "http": ("HTTP_SMS_SEND_URL",),
@@ -34,7 +39,7 @@ def _env_field(default, *, kind=str):
 class Settings:
     """Every setting of spec 3.2, plus the tuning knobs the README documents."""
 
-    GATEWAY_ENV: str = "development"
+    GATEWAY_ENV: str = "production"
     INSTANCE_PATH: str = _env_field("instance")
     DATABASE_URL: str = _env_field("")
     REDIS_URL: str = _env_field("")
@@ -96,6 +101,10 @@ class Settings:
         for channel in self.CHANNELS:
             if channel not in CHANNELS:
                 raise ConfigError(f"CHANNELS: unknown channel {channel!r}")
+        for name in URL_SETTINGS:
+            value = getattr(self, name)
+            if value and not _is_web_url(value):
+                raise ConfigError(f"{name} must be an http:// or https:// URL")
         for pair in self.HTTP_SMS_FIELDS:
             canonical, sep, theirs = pair.partition("=")
             if not sep or canonical.strip() not in HTTP_SMS_CANONICAL_FIELDS or not theirs.strip():
@@ -103,24 +112,39 @@ class Settings:
                     f"HTTP_SMS_FIELDS: {pair!r} is not NAME=THEIRS with NAME one of "
                     + ", ".join(HTTP_SMS_CANONICAL_FIELDS)
                 )
-        if not self.is_production:
-            return
+        if self.is_production:
+            self._check_production()
+
+    def _check_production(self) -> None:
         if not self.SECRET_KEY:
             raise ConfigError("SECRET_KEY is required in production")
+        if self.SMS_PROVIDER == "console":
+            raise ConfigError(
+                "SMS_PROVIDER=console sends nothing: production needs twilio, http or kannel"
+            )
+        for name in PROVIDER_SETTINGS.get(self.SMS_PROVIDER, ()):
+            if not getattr(self, name):
+                raise ConfigError(f"{name} is required with SMS_PROVIDER={self.SMS_PROVIDER}")
+        if self.SMS_PROVIDER in PROVIDERS_CALLING_BACK and not self.PUBLIC_BASE_URL:
+            raise ConfigError(
+                f"PUBLIC_BASE_URL is required with SMS_PROVIDER={self.SMS_PROVIDER}: "
+                "its delivery reports come back to it"
+            )
         for channel in self.CHANNELS:
             if not getattr(self, CHANNEL_SECRETS[channel]):
                 raise ConfigError(
                     f"{CHANNEL_SECRETS[channel]} is required in production while the "
                     f"{channel} channel is enabled (or remove it from CHANNELS)"
                 )
-        for name in PROVIDER_SETTINGS.get(self.SMS_PROVIDER, ()):
-            if not getattr(self, name):
-                raise ConfigError(f"{name} is required with SMS_PROVIDER={self.SMS_PROVIDER}")
 
     @property
     def http_sms_fields(self) -> dict[str, str]:
         """Canonical field -> the aggregator's name, from HTTP_SMS_FIELDS `from=sender,...`."""
         names = {name: name for name in HTTP_SMS_CANONICAL_FIELDS}
+        for name in URL_SETTINGS:
+            value = getattr(self, name)
+            if value and not _is_web_url(value):
+                raise ConfigError(f"{name} must be an http:// or https:// URL")
         for pair in self.HTTP_SMS_FIELDS:
             canonical, _, theirs = pair.partition("=")
             names[canonical.strip()] = theirs.strip()
@@ -148,7 +172,8 @@ class Settings:
 
 
 class DevelopmentSettings(Settings):
-    """Local use: embedded SQLite and Redis, a generated SECRET_KEY, console SMS."""
+    """Local use: embedded SQLite and Redis, console SMS; SECRET_KEY and the channels'
+    secrets generated into instance/ when unset."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +184,8 @@ class TestSettings(Settings):
 
 
 class ProductionSettings(Settings):
-    """Refuses to start without SECRET_KEY and every enabled channel's secret."""
+    """Refuses to start without SECRET_KEY, every enabled channel's secret, a real SMS
+    provider and, for providers that report back, PUBLIC_BASE_URL."""
 
 
 SETTINGS_CLASSES = {
@@ -189,7 +215,7 @@ def _convert(name: str, kind, raw: str):
 def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Read settings from the environment (and overrides), check them, return them."""
     environ = os.environ if environ is None else environ
-    env_name = overrides.get("GATEWAY_ENV") or environ.get("GATEWAY_ENV") or "development"
+    env_name = overrides.get("GATEWAY_ENV") or environ.get("GATEWAY_ENV") or "production"
     if env_name not in SETTINGS_CLASSES:
         raise ConfigError(f"GATEWAY_ENV must be one of {', '.join(ENVIRONMENTS)}")
     cls = SETTINGS_CLASSES[env_name]
@@ -200,18 +226,35 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
     values.update(overrides)
     settings = cls(**values)
     settings.check()
-    if not settings.SECRET_KEY and not settings.is_production:
-        settings = cls(**{**values, "SECRET_KEY": _instance_secret(settings.instance_path)})
-    return settings
+    generated = {}
+    if not settings.is_production and not settings.SECRET_KEY:
+        generated["SECRET_KEY"] = instance_secret(settings.instance_path, "secret_key")
+    if settings.GATEWAY_ENV == "development":
+        for name in CHANNEL_SECRETS.values():
+            if not getattr(settings, name):
+                generated[name] = instance_secret(settings.instance_path, name.lower())
+    return cls(**{**values, **generated}) if generated else settings
 
 
-def _instance_secret(instance: Path) -> str:
-    """A SECRET_KEY generated once into instance/ for development and tests."""
-    path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
+def _is_web_url(value: str) -> bool:
+    parsed = urlsplit(value)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def instance_secret(instance: Path, name: str) -> str:
+    """A secret generated once into instance/<name> (mode 0600), for development and tests;
+    production reads every secret from its environment."""
+    path = instance / name
     instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by another process just now
+        for _ in range(50):
+            if key := path.read_text().strip():
+                return key
+            time.sleep(0.02)
+        raise ConfigError(f"{path} is empty: delete it and a new secret is made") from None
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
     return key

@@ -106,12 +106,16 @@ def redis(app) -> redis_lib.Redis:
 
 @pytest.fixture
 def cli_env(settings):
-    """The environment a `smsgw` command needs to reach this test's database and Redis."""
+    """The environment a `smsgw` command needs to reach this test's database and Redis.
+
+    Counters are written at once, so none lands in a later test's tables.
+    """
     return {
         "GATEWAY_ENV": "test",
         "DATABASE_URL": settings.DATABASE_URL,
         "REDIS_URL": settings.REDIS_URL,
         "INSTANCE_PATH": settings.INSTANCE_PATH,
+        "STATS_FLUSH_SECONDS": "0",
     }
 
 

@@ -42,5 +42,7 @@ def record_report(channel: str, provider_id: str, status: str, error_code: str |
 
 
 def tokens_match(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of a shared secret."""
-    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+    """Constant-time comparison of a shared secret; an unset secret matches nothing."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())

@@ -30,9 +30,8 @@ def field(name: str) -> str | None:
 
 @bp.before_request
 def verify_token():
-    """403 on a missing or wrong token whenever HTTP_SMS_TOKEN is set."""
-    expected = services.settings().HTTP_SMS_TOKEN
-    if expected and not tokens_match(field("token"), expected):
+    """403 on a missing or wrong token, and always while HTTP_SMS_TOKEN is unset."""
+    if not tokens_match(field("token"), services.settings().HTTP_SMS_TOKEN):
         abort(403)
 
 

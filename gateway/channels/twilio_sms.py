@@ -30,10 +30,10 @@ def signed_url() -> str:
 
 @bp.before_request
 def verify_signature():
-    """403 unless X-Twilio-Signature matches, whenever TWILIO_AUTH_TOKEN is set."""
+    """403 unless X-Twilio-Signature matches; always 403 while TWILIO_AUTH_TOKEN is unset."""
     token = services.settings().TWILIO_AUTH_TOKEN
     if not token:
-        return None
+        abort(403)
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not RequestValidator(token).validate(signed_url(), request.form, signature):
         abort(403)

@@ -21,9 +21,8 @@ bp = Blueprint("ussd", __name__)
 
 @bp.before_request
 def verify_token():
-    """403 on a missing or wrong token whenever USSD_TOKEN is set."""
-    expected = services.settings().USSD_TOKEN
-    if expected and not tokens_match(request.values.get("token"), expected):
+    """403 on a missing or wrong token, and always while USSD_TOKEN is unset."""
+    if not tokens_match(request.values.get("token"), services.settings().USSD_TOKEN):
         abort(403)
 
 

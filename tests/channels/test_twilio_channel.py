@@ -84,16 +84,25 @@ class TestBehindAProxy:
         assert response.status_code == 403
 
 
-class TestWithoutAToken:
-    """Development without TWILIO_AUTH_TOKEN: no signature is checked."""
+@pytest.mark.parametrize("environment", ["test", "development", "production"])
+def test_without_a_secret_every_webhook_answers_403(environment, database_url, redis_url, tmp_path):
+    """A secret someone forgot fails closed: nobody can register or STOP as any phone."""
+    from config.settings import Settings
+    from gateway import create_app
 
-    @pytest.fixture
-    def settings_overrides(self):
-        return {}
-
-    def test_unsigned_request_is_accepted(self, client):
-        response = client.post("/webhooks/twilio/sms", data=sms_form(PHONE, "وام"))
-        assert response.status_code == 200
+    settings = Settings(
+        GATEWAY_ENV=environment, DATABASE_URL=database_url, REDIS_URL=redis_url,
+        INSTANCE_PATH=str(tmp_path), SECRET_KEY="s",
+    )  # fmt: skip
+    client = create_app(settings).test_client()
+    requests = [
+        ("/webhooks/twilio/sms", sms_form(PHONE, "وام")),
+        ("/webhooks/twilio/status", {"MessageSid": "SM1", "MessageStatus": "delivered"}),
+        ("/webhooks/http/sms", {"token": "", "from": PHONE, "text": "STOP", "id": "x1"}),
+        ("/webhooks/http/dlr", {"token": "", "id": "1", "status": "1"}),
+        ("/webhooks/ussd", {"sessionId": "s", "phoneNumber": PHONE, "text": "", "token": ""}),
+    ]
+    assert [client.post(path, data=form).status_code for path, form in requests] == [403] * 5
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from config.settings import load_settings
 from gateway import create_app
 from gateway.store.models import Message
+
+TOKEN = "kannel-secret"
+
+
+@pytest.fixture
+def settings_overrides():
+    return {"HTTP_SMS_TOKEN": TOKEN}
 
 
 def test_redis_down_gives_503_with_retry_after_and_stores_nothing(settings, app, db, tmp_path):
@@ -17,9 +25,10 @@ def test_redis_down_gives_503_with_retry_after_and_stores_nothing(settings, app,
             DATABASE_URL=settings.DATABASE_URL,
             REDIS_URL=f"unix://{tmp_path}/no-redis-here.sock",
             INSTANCE_PATH=settings.INSTANCE_PATH,
+            HTTP_SMS_TOKEN=TOKEN,
         )
     )
-    form = {"from": "09121234567", "text": "وام", "id": "k-down"}
+    form = {"token": TOKEN, "from": "09121234567", "text": "وام", "id": "k-down"}
     response = down.test_client().post("/webhooks/http/sms", data=form)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

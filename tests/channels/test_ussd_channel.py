@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from flows.messages import render
 from gateway.store.models import Application
 
-TOKEN = "ussd-secret"
+TOKEN, HTTP_TOKEN = "ussd-secret", "kannel-secret"
 PHONE = "+989121234567"
 NATIONAL_ID, PENSION = "0000534722", "728762975"
 MENU = render("ussd_menu", "fa")
@@ -21,7 +21,7 @@ BACK = "\n" + render("ussd_back_hint", "fa")
 
 @pytest.fixture
 def settings_overrides():
-    return {"USSD_TOKEN": TOKEN}
+    return {"USSD_TOKEN": TOKEN, "HTTP_SMS_TOKEN": HTTP_TOKEN}
 
 
 def dial(client, session_id: str, text: str, phone: str = PHONE, token: str = TOKEN):
@@ -106,7 +106,7 @@ def test_start_again_after_a_drop_asks_the_id_anew(client):
 
 def test_a_dropped_registration_can_be_finished_by_sms(client, db):
     run(client, "sms-1", ["1", NATIONAL_ID])
-    form = {"token": "", "from": PHONE, "text": PENSION, "id": "k-1"}
+    form = {"token": HTTP_TOKEN, "from": PHONE, "text": PENSION, "id": "k-1"}
     assert "کد ملی: ۰۰۰۰۵۳۴۷۲۲" in client.post("/webhooks/http/sms", data=form).get_data(
         as_text=True
     )
@@ -148,7 +148,7 @@ def test_sms_and_ussd_at_the_same_moment_leave_one_consistent_session(
     results = {}
 
     def sms():
-        form = {"from": PHONE, "text": NATIONAL_ID, "id": "race-sms"}
+        form = {"token": HTTP_TOKEN, "from": PHONE, "text": NATIONAL_ID, "id": "race-sms"}
         results["sms"] = app.test_client().post("/webhooks/http/sms", data=form)
 
     def ussd():
@@ -252,7 +252,7 @@ def test_no_reminder_when_the_registration_went_on_by_sms(client, db, redis):
 
     run(client, "drop-then-sms", ["1", NATIONAL_ID])
     silence(redis)
-    form = {"from": PHONE, "text": PENSION, "id": "sms-after-drop"}
+    form = {"token": HTTP_TOKEN, "from": PHONE, "text": PENSION, "id": "sms-after-drop"}
     client.post("/webhooks/http/sms", data=form)
     silence(redis)
     [reminder] = reminders(db)

@@ -151,7 +151,7 @@ def test_the_cookie_is_secure_in_production(database_url, redis_url, tmp_path):
     settings = load_settings(
         {}, GATEWAY_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
         INSTANCE_PATH=str(tmp_path), SECRET_KEY="x" * 32, TWILIO_AUTH_TOKEN="t",
-        HTTP_SMS_TOKEN="h", USSD_TOKEN="u",
+        HTTP_SMS_TOKEN="h", USSD_TOKEN="u", SMS_PROVIDER="http", HTTP_SMS_SEND_URL="http://x.ir",
     )  # fmt: skip
     response = create_app(settings).test_client().get("/console/login")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))

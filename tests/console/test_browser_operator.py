@@ -11,6 +11,8 @@ from tests.channels.twilio_client import TOKEN
 from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
 from tests.console.pensioners import add_registry, register
 
+HTTP_TOKEN = "kannel-secret"
+
 pytestmark = needs_chromium
 SCREEN = {"width": 1366, "height": 900}
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -18,7 +20,7 @@ PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 @pytest.fixture
 def settings_overrides():
-    return {"TWILIO_AUTH_TOKEN": TOKEN}
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "HTTP_SMS_TOKEN": HTTP_TOKEN}
 
 
 def sign_in_operator(browser, base: str):
@@ -46,7 +48,7 @@ def test_the_monitor_counts_move_while_messages_arrive(browser, live, db):
     twilio = TwilioPhone(live, "09121000001")
     for body in ("وام", nid, "123456", "1"):
         assert twilio.send(body)
-    form = {"from": "09121000002", "to": "7070", "text": "وام", "id": "kannel-1"}
+    form = {"token": HTTP_TOKEN, "from": "09121000002", "to": "7070", "text": "وام", "id": "k1"}
     assert post_form(f"{live}/webhooks/http/sms", form)[0] == 200
     # No reload: the page polls every 5 s and redraws.
     page.wait_for_function(

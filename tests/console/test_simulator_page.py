@@ -116,7 +116,9 @@ def test_production_keeps_the_simulator_off_unless_asked(tmp_path):
     from config.settings import load_settings
 
     base = {"GATEWAY_ENV": "production", "SECRET_KEY": "s", "CHANNELS": "twilio",
-            "TWILIO_AUTH_TOKEN": "t", "INSTANCE_PATH": str(tmp_path)}  # fmt: skip
+            "TWILIO_AUTH_TOKEN": "t", "INSTANCE_PATH": str(tmp_path),
+            "SMS_PROVIDER": "http", "HTTP_SMS_SEND_URL": "http://x.ir"}  # fmt: skip
     assert load_settings(base).console_simulator_enabled is False
     assert load_settings({**base, "CONSOLE_SIMULATOR": "on"}).console_simulator_enabled is True
-    assert load_settings({"INSTANCE_PATH": str(tmp_path)}).console_simulator_enabled is True
+    development = {"GATEWAY_ENV": "development", "INSTANCE_PATH": str(tmp_path)}
+    assert load_settings(development).console_simulator_enabled is True
