@@ -16,7 +16,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/smsgw run
+	GATEWAY_ENV=development $(BIN)/smsgw run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

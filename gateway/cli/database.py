@@ -26,9 +26,18 @@ def db_upgrade() -> None:
 @click.option("--pensioners", default=10_000, show_default=True, type=click.IntRange(0))
 @with_app
 def demo_data(app, pensioners: int) -> None:
-    """Synthetic registry, the 31 associations, 4 phases (the first open now) and quotas."""
+    """Synthetic registry, the 31 associations, 4 phases (the first open now) and quotas.
+
+    Development and test only: in production it would mix made-up pensioners (from a
+    public seed) into the real registry.
+    """
     from gateway.programme.demo_data import seed_demo_data
 
+    if services.settings().is_production:
+        raise click.ClickException(
+            "demo-data is refused in production: it would add synthetic pensioners "
+            "to the real registry (set GATEWAY_ENV=development on a trial machine)"
+        )
     with services.database().session(write=True) as session:
         seed_demo_data(session, pensioners, services.settings().TIMEZONE)
     click.echo(f"demo data ready ({pensioners} pensioners)")

@@ -1,4 +1,9 @@
-"""`smsgw run`: everything on one machine - embedded Redis, migrations, demo data, web, worker."""
+"""`smsgw run`: the one-machine trial - embedded Redis, migrations, demo data, web, worker.
+
+It runs as development (the trial's demo data and demo admin must never reach a real
+programme): with GATEWAY_ENV unset it sets development for itself and its children, and
+with any other environment it refuses.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from gateway.platform import services
 
 @click.command()
 def run() -> None:
-    """Start embedded Redis (when REDIS_URL is unset), the web server and one worker."""
+    """Try the gateway on this machine: demo data, web server and one worker (development)."""
     from gateway.cli.supervisor import (
         Supervisor,
         gunicorn_command,
@@ -22,6 +27,12 @@ def run() -> None:
         web_environment,
     )
 
+    environment = os.environ.setdefault("GATEWAY_ENV", "development")
+    if environment != "development":
+        raise click.ClickException(
+            f"smsgw run is the one-machine trial with demo data (GATEWAY_ENV={environment}): "
+            "run `smsgw web` and `smsgw worker` instead"
+        )
     settings = load_cli_settings()
     try:
         redis_server = start_embedded_redis(settings)
@@ -86,6 +97,7 @@ def _print_banner(settings, hint: dict) -> None:
     url = f"http://127.0.0.1:{settings.PORT}/"
     sample = hint["sample"]
     try_line = f"  then send: وام, then {sample[0]}, then {sample[1]}, then 1" if sample else ""
+    webhook = f"{url}webhooks/http/sms?token={settings.HTTP_SMS_TOKEN}&from=09121234567&id=1&text="
     click.echo(
         f"""
 Gateway running at {url}   (Ctrl-C stops everything)
@@ -93,6 +105,9 @@ Gateway running at {url}   (Ctrl-C stops everything)
   health:         {url}readyz   metrics: {url}metrics
   try the dialog: .venv/bin/smsgw simulate --phone 09121234567
 {try_line}
+  or by HTTP:     curl '{webhook}salam'
+  webhook secrets (development, kept in {settings.instance_path}/): HTTP_SMS_TOKEN,
+                  USSD_TOKEN (send as `token`), TWILIO_AUTH_TOKEN (signs X-Twilio-Signature)
 """
     )
 

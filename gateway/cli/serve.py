@@ -14,8 +14,11 @@ from gateway.programme.reconcile import schedule_reconcile
 
 @click.command()
 @click.option("--port", type=int, help="Port on 127.0.0.1 (default: $PORT or 8000).")
-def web(port: int | None) -> None:
-    """Run the web app under gunicorn."""
+@click.option(
+    "--bind", help="HOST:PORT to listen on instead (behind a load balancer: 0.0.0.0:$PORT)."
+)
+def web(port: int | None, bind: str | None) -> None:
+    """Run the web app under gunicorn with the project's server settings."""
     from gateway.cli.supervisor import gunicorn_command, web_environment
     from gateway.platform.embedded_redis import start_embedded_redis
 
@@ -25,7 +28,7 @@ def web(port: int | None) -> None:
     env = web_environment(settings, dict(os.environ))
     if port:
         env["PORT"] = str(port)
-    args = gunicorn_command()
+    args = gunicorn_command() + (["--bind", bind] if bind else [])
     os.execvpe(args[0], args, env)
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +19,8 @@ from gateway.console.passwords import check_password
 from gateway.platform.dates import utcnow
 from gateway.store.models import Association, Pensioner, Phase, Quota, User
 from tests.helpers import alive, descendants, free_port, venv_bin, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def invoke(cli_env, *args, input=None):
@@ -117,3 +120,32 @@ def test_run_answers_readyz_and_ctrl_c_leaves_no_process(tmp_path, app, database
     while any(alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in children if alive(pid)]
+
+
+@pytest.mark.parametrize("environment", [None, "production"])
+def test_demo_data_is_refused_in_production(app, db, cli_env, environment):
+    env = {**cli_env, "GATEWAY_ENV": environment}  # None: unset, which means production
+    env.update(SECRET_KEY="s", SMS_PROVIDER="http", HTTP_SMS_SEND_URL="http://sms.example.ir")
+    env.update(TWILIO_AUTH_TOKEN="t", HTTP_SMS_TOKEN="h", USSD_TOKEN="u")
+    result = CliRunner().invoke(cli, ["demo-data"], env=env)
+    assert result.exit_code == 1
+    assert "demo-data is refused in production" in result.output
+    assert counts(db) == {"associations": 0, "phases": 0, "quotas": 0, "pensioners": 0}
+
+
+def test_run_refuses_any_environment_but_development(cli_env):
+    result = CliRunner().invoke(cli, ["run"], env={**cli_env, "GATEWAY_ENV": "production"})
+    assert result.exit_code == 1
+    assert "smsgw run is the one-machine trial" in result.output
+
+
+def test_gunicorn_with_no_settings_at_all_refuses_to_start_with_one_line(tmp_path):
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [venv_bin("gunicorn"), "--bind", f"127.0.0.1:{free_port()}", "config.wsgi:app"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    reasons = [line for line in proc.stderr.splitlines() if line.startswith("smsgw:")]
+    assert reasons == ["smsgw: SECRET_KEY is required in production"]
+    assert "Traceback" not in proc.stderr
