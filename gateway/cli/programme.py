@@ -35,14 +35,31 @@ def _progress(path: Path, passes: int):
         yield lambda position: bar.update(position - bar.pos)
 
 
-def _echo_summary(report, what: str = "imported") -> None:
-    """The first rejects with line and reason, then `imported N, rejected M (see FILE)`."""
+def _echo_summary(report, strict: bool = False) -> None:
+    """The first rejects with line and reason, `imported N, rejected M (see FILE)`, the
+    association codes no quotas file has named yet; and, when no row was imported, a
+    non-zero exit whose last line is the most frequent reason."""
     for line, reason in report.first_rejects:
         click.echo(f"line {line}: {reason}")
     if report.rejected > len(report.first_rejects):
         click.echo(f"... and {report.rejected - len(report.first_rejects)} more")
     see = f" (see {report.rejects_path})" if report.rejected else ""
-    click.echo(f"{what} {report.imported}, rejected {report.rejected}{see}")
+    click.echo(f"imported {report.imported}, rejected {report.rejected}{see}")
+    if report.unnamed:
+        codes = ", ".join(f"{code} ({rows} rows)" for code, rows in report.unnamed.items())
+        click.echo(
+            f"warning: no quotas file has named these association codes yet (a typo?): {codes}"
+        )
+    if report.imported:
+        return
+    why = "--strict, " if strict and report.rejected else ""
+    if report.top_reason is None:
+        raise click.ClickException("nothing imported: the file has no rows")
+    kind, rows = report.top_reason
+    raise click.ClickException(
+        f"nothing imported ({why}{report.rejected} bad rows); most frequent reason "
+        f"({rows} rows): {kind}"
+    )
 
 
 @click.group()
@@ -72,15 +89,13 @@ def registry_import(app, file: Path, strict: bool, rejects: Path | None) -> None
     with _progress(file, passes=2 if strict else 1) as progress:
         try:
             report = import_registry(
-                services.database(), file, rejects, strict=strict, pension_digits=digits,
-                progress=progress,
+                services.database(), file, rejects, cli_actor(), strict=strict,
+                pension_digits=digits, progress=progress,
             )  # fmt: skip
         except FileError as exc:
             raise click.ClickException(str(exc)) from None
     log_event(logger, "registry_imported", imported=report.imported, rejected=report.rejected)
-    _echo_summary(report)
-    if strict and report.rejected:
-        raise click.ClickException(f"--strict: {report.rejected} bad rows, nothing imported")
+    _echo_summary(report, strict)
 
 
 @click.group()
@@ -107,8 +122,8 @@ def quotas_import(app, file: Path, rejects: Path | None) -> None:
         )
     except FileError as exc:
         raise click.ClickException(str(exc)) from None
-    _echo_summary(report)
     log_event(logger, "quotas_imported", imported=report.imported, raised=len(report.raised))
+    _echo_summary(report)
     try:
         for code, phase in report.raised:
             queue_promotion(services.redis_client(), code, phase)
@@ -167,11 +182,13 @@ def phases_list(app) -> None:
 
 
 def _both_calendars(moment, timezone: str) -> str:
-    """`1404/09/01 00:00 (2025-11-22 00:00)` in the programme time zone."""
+    """`1404/09/01 00:00 (2025-11-22 00:00)` in the programme time zone (`-`: no date yet)."""
     from zoneinfo import ZoneInfo
 
     from gateway.platform.dates import jalali_datetime
 
+    if moment is None:
+        return "-"
     gregorian = moment.astimezone(ZoneInfo(timezone))
     return f"{jalali_datetime(moment, timezone)} ({gregorian:%Y-%m-%d %H:%M})"
 
@@ -203,4 +220,48 @@ def export(app, fmt: str, out: Path, association: str | None, phase, status) -> 
     click.echo(f"exported {result.rows} rows to {out} (sha256 {result.sha256})")
 
 
-COMMANDS = (registry, quotas, phases, export)
+@click.group()
+def programme() -> None:
+    """The programme as a whole."""
+
+
+@programme.command("check")
+@with_app
+def programme_check(app) -> None:
+    """Whether registrations can be taken now, and what is missing (exit 0 only when ready)."""
+    from gateway.programme.readiness import check_programme
+
+    report = check_programme(services.current())
+    timezone = services.settings().TIMEZONE
+    click.echo(f"Phases (programme time, {timezone})")
+    for phase in report.phases:
+        opens, closes = (_both_calendars(m, timezone) for m in (phase.opens, phase.closes))
+        click.echo(f"  {phase.number:<3} {opens:<34}  {closes:<34}  {phase.state}")
+    if not report.phases:
+        click.echo("  (none)")
+    click.echo("Associations: pensioners, then places used/limit per phase")
+    for a in report.associations:
+        places = "  ".join(
+            f"phase {n}: {used}/{limit}" for n, (used, limit) in sorted(a.quotas.items())
+        )
+        click.echo(
+            f"  {a.code:<6} {a.name or '(no name)':<24} {a.pensioners:>9}  {places or 'no quota'}"
+        )
+    if not report.associations:
+        click.echo("  (none)")
+    click.echo("Channels")
+    for channel, has_secret in report.channels.items():
+        click.echo(f"  {channel:<7} secret {'set' if has_secret else 'NOT SET'}")
+    base = services.settings().PUBLIC_BASE_URL or "not set"
+    click.echo(f"Outbound: SMS_PROVIDER={report.provider}, PUBLIC_BASE_URL={base}")
+    click.echo(f"Workers seen in the last minute: {len(report.workers)}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if not report.ready:
+        raise click.ClickException(f"not ready: {len(report.problems)} problem(s) above")
+    click.echo(f"ready: phase {report.open_phase} is open and registrations can be taken")
+
+
+COMMANDS = (registry, quotas, phases, export, programme)

@@ -30,6 +30,7 @@ add_strings(
         "quota.waitlisted": ("در صف", "Waitlisted"),
         "quota.state.open": ("باز", "open"),
         "quota.state.upcoming": ("آینده", "upcoming"),
+        "quota.state.undated": ("بی‌تاریخ (بسته)", "no dates yet (closed)"),
         "quota.state.closed": ("بسته", "closed"),
         "quota.below_used": (
             "سهمیه نمی‌تواند کمتر از {used} جای گرفته‌شده باشد.",

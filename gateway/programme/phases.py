@@ -33,8 +33,10 @@ def set_phase(
         )
 
 
-def phase_state(opens: datetime, closes: datetime, now: datetime | None = None) -> str:
-    """`open`, `upcoming` or `closed` at `now`."""
+def phase_state(opens: datetime | None, closes: datetime | None, now=None) -> str:
+    """`open`, `upcoming` or `closed` at `now`; `undated` before it has dates."""
+    if opens is None or closes is None:
+        return "undated"
     now = now or utcnow()
     if now < opens:
         return "upcoming"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
@@ -18,6 +19,7 @@ from gateway.programme.staff_files import (
     checked_rows,
     parse_fields,
     parse_flag,
+    record_import,
     required_text,
 )
 from gateway.store import registry as store
@@ -29,9 +31,7 @@ REGISTRY_COLUMNS = (
 CHUNK_ROWS = 20_000
 
 
-def parse_registry_row(
-    values: dict, associations: set[str], pension_digits: tuple[int, int] = (4, 12)
-) -> dict:
+def parse_registry_row(values: dict, pension_digits: tuple[int, int] = (4, 12)) -> dict:
     """One registry row -> a pensioner's columns; RowError names every bad field."""
     return parse_fields(
         values,
@@ -39,7 +39,7 @@ def parse_registry_row(
             "national_id": _parse_national_id,
             "pension_number": functools.partial(_parse_pension_number, digits=pension_digits),
             "full_name": required_text,
-            "association_code": functools.partial(parse_association, known=associations),
+            "association_code": functools.partial(required_text, max_length=16),
             "mobile": _parse_mobile,
             "eligible": functools.partial(parse_flag, default=True),
             "prior_loan": functools.partial(parse_flag, default=False),
@@ -61,13 +61,6 @@ def _parse_pension_number(text: str, digits: tuple[int, int]) -> str:
     return number
 
 
-def parse_association(text: str, known: set[str]) -> str:
-    code = required_text(text, max_length=16)
-    if code not in known:
-        raise RowError(f"no association {code!r}")
-    return code
-
-
 def _parse_mobile(text: str) -> str | None:
     text = normalise_text(text)
     if not text:
@@ -82,6 +75,7 @@ def import_registry(
     database: Database,
     path: Path,
     rejects_path: Path,
+    actor: str,
     *,
     strict: bool = False,
     pension_digits: tuple[int, int] = (4, 12),
@@ -92,32 +86,40 @@ def import_registry(
 
     Strict mode checks the whole file first (a pass with no writes), so memory stays flat
     and nothing is written unless every row is good. A national ID twice in one file:
-    the later row wins, as if the file had been imported in two parts.
+    the later row wins, as if the file had been imported in two parts. An association
+    code no quotas file has named yet is created by its code alone (the file may come
+    first) and reported with its row count.
     """
-    with database.session() as session:
-        parse = functools.partial(
-            parse_registry_row,
-            associations=store.association_codes(session),
-            pension_digits=pension_digits,
-        )
+    parse = functools.partial(parse_registry_row, pension_digits=pension_digits)
     offset = 0
     if strict:
         with RejectLog(rejects_path) as rejects:
             for _checked in checked_rows(path, REGISTRY_COLUMNS, parse, rejects, progress):
                 pass
         if rejects.count:
-            return ImportReport(0, rejects.count, rejects.first, rejects.path)
+            return _recorded(database, actor, path, rejects.report(0))
         offset = path.stat().st_size
     moved = (lambda position: progress(offset + position)) if progress else None
-    imported = 0
+    imported, per_code = 0, Counter()
     with RejectLog(rejects_path) as rejects, database.session(write=True) as session:
         checked = checked_rows(path, REGISTRY_COLUMNS, parse, rejects, moved)
         rows = (row for _line, _values, row in checked)
         while chunk := list(islice(rows, chunk_rows)):
             now = utcnow()
+            codes = Counter(row["association_code"] for row in chunk)
             for row in chunk:
                 row["updated_at"] = now
+            store.add_associations(session, codes)
             store.upsert_pensioners(session, chunk)
             session.commit()  # short write transactions: SQLite writers elsewhere keep going
             imported += len(chunk)
-    return ImportReport(imported, rejects.count, rejects.first, rejects.path)
+            per_code.update(codes)
+        unnamed = store.unnamed_codes(session, per_code)
+    report = rejects.report(imported, unnamed={code: per_code[code] for code in sorted(unnamed)})
+    return _recorded(database, actor, path, report)
+
+
+def _recorded(database: Database, actor: str, path: Path, report: ImportReport) -> ImportReport:
+    with database.session(write=True) as session:
+        record_import(session, actor, "registry", path, report)
+    return report

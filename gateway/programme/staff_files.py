@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.parsing import normalise_text
+from gateway.store.audit import add_audit_event
 
 TRUE_WORDS = frozenset({"1", "true", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "no"})
@@ -23,11 +27,13 @@ class RowError(ValueError):
 
 
 class RejectLog:
-    """Rejected rows to a CSV file (line, reason, then the row's own columns); the first kept."""
+    """Rejected rows to a CSV file (line, reason, then the row's own columns); the first
+    few kept to show, and every reason counted by its kind (values left out)."""
 
     def __init__(self, path: Path, keep: int = SHOWN_REJECTS):
         self.path, self.keep = Path(path), keep
         self.count, self.first = 0, []
+        self.kinds: Counter[str] = Counter()
         self._file = self._writer = None
 
     def start(self, header: list[str]) -> None:
@@ -37,9 +43,20 @@ class RejectLog:
 
     def add(self, line: int, reason: str, values: list[str]) -> None:
         self.count += 1
+        self.kinds[reason_kind(reason)] += 1
         if len(self.first) < self.keep:
             self.first.append((line, reason))
         self._writer.writerow([line, reason, *values])
+
+    def most_common(self) -> tuple[str, int] | None:
+        """The most frequent kind of reason and how many rows had it."""
+        found = self.kinds.most_common(1)
+        return found[0] if found else None
+
+    def report(self, imported: int, **more) -> ImportReport:
+        return ImportReport(
+            imported, self.count, self.first, self.path, top_reason=self.most_common(), **more
+        )
 
     def __enter__(self) -> RejectLog:
         return self
@@ -140,10 +157,37 @@ def required_text(text: str, max_length: int = 200) -> str:
 @dataclass(frozen=True)
 class ImportReport:
     """What an import did: rows imported, rows rejected (the first few with line and
-    reason), and what else the import has to tell (quotas raised, unknown codes)."""
+    reason, and the most frequent kind of reason), and what else it has to tell: the
+    (association, phase) quotas it raised, and the association codes it named that no
+    quotas file has named yet, with their row counts (a typo shows up here)."""
 
     imported: int
     rejected: int
     first_rejects: list[tuple[int, str]]
     rejects_path: Path
+    top_reason: tuple[str, int] | None = None
     raised: list[tuple[str, int]] = field(default_factory=list)
+    unnamed: dict[str, int] = field(default_factory=dict)
+
+
+def reason_kind(reason: str) -> str:
+    """A reject reason without the row's own values, so that reasons can be counted:
+    `national_id: '123' is not ...` -> `national_id: '…' is not ...`."""
+    return re.sub(r"'[^']*'", "'…'", reason)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_import(session, actor: str, kind: str, path: Path, report: ImportReport) -> None:
+    """The audit trail of a staff file: who, the file's name and SHA-256, what it did."""
+    add_audit_event(
+        session, actor, f"{kind}.import", Path(path).name,
+        sha256=file_sha256(path), imported=report.imported, rejected=report.rejected,
+        raised=len(report.raised), unnamed_codes=sorted(report.unnamed),
+    )  # fmt: skip

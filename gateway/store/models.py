@@ -74,11 +74,12 @@ class Base(DeclarativeBase):
 
 
 class Association(Base):
-    """A provincial retirees' association (کانون بازنشستگان استان)."""
+    """A provincial retirees' association (کانون بازنشستگان استان); a registry file may name
+    one before any quotas file does, and its name stays empty until one does."""
 
     __tablename__ = "associations"
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(200))
 
 
 class Pensioner(Base):
@@ -96,13 +97,19 @@ class Pensioner(Base):
 
 
 class Phase(Base):
-    """A registration phase (مرحله) with its opening and closing times (UTC)."""
+    """A registration phase (مرحله) with its opening and closing times (UTC); a quotas file
+    may name a phase before it has dates, and it stays closed until it gets them."""
 
     __tablename__ = "phases"
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    __table_args__ = (CheckConstraint("closes_at > opens_at", name="closes_after_opens"),)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        CheckConstraint(
+            "(opens_at IS NULL AND closes_at IS NULL) OR closes_at > opens_at",
+            name="dated_in_order",
+        ),
+    )
 
 
 class Quota(Base):

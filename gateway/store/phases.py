@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.store import insert_missing
 from gateway.store.models import Phase
 
 
@@ -26,13 +27,22 @@ def list_phases(session: Session) -> list[Phase]:
 
 
 def phase_spans(session: Session) -> list[tuple[int, datetime, datetime]]:
-    """(number, opens_at, closes_at) of every phase, cheap to cache."""
-    stmt = select(Phase.number, Phase.opens_at, Phase.closes_at).order_by(Phase.number)
+    """(number, opens_at, closes_at) of every dated phase, cheap to cache."""
+    stmt = (
+        select(Phase.number, Phase.opens_at, Phase.closes_at)
+        .where(Phase.opens_at.is_not(None))
+        .order_by(Phase.number)
+    )
     return [tuple(row) for row in session.execute(stmt)]
 
 
 def phase_numbers(session: Session) -> set[int]:
     return set(session.scalars(select(Phase.number)))
+
+
+def add_undated_phase(session: Session, number: int) -> None:
+    """The phase, created without dates (closed) unless it exists already."""
+    insert_missing(session, Phase, [{"number": number}], ["number"])
 
 
 def find_phase(session: Session, number: int) -> Phase | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.store import dialect_insert
+from gateway.store import dialect_insert, insert_missing
 from gateway.store.models import Association, Pensioner
 
 PENSIONER_COLUMNS = (
@@ -37,6 +37,20 @@ def sample_pensioner(session: Session) -> Pensioner | None:
 
 def association_codes(session: Session) -> set[str]:
     return set(session.scalars(select(Association.code)))
+
+
+def add_associations(session: Session, codes) -> None:
+    """Create the associations of these codes that do not exist yet, without a name."""
+    rows = [{"code": code, "name": None} for code in codes]
+    insert_missing(session, Association, rows, ["code"])
+
+
+def unnamed_codes(session: Session, codes) -> set[str]:
+    """Which of these association codes have no name yet (no quotas file named them)."""
+    stmt = select(Association.code).where(
+        Association.code.in_(list(codes)), Association.name.is_(None)
+    )
+    return set(session.scalars(stmt))
 
 
 def upsert_pensioners(session: Session, rows: list[dict]) -> int:
@@ -78,6 +92,21 @@ def save_association_name(session: Session, code: str, name: str | None) -> Asso
     elif association is not None and name:
         association.name = name
     return association
+
+
+def pensioners_per_association(session: Session) -> list[tuple[str, str | None, int]]:
+    """(code, name, pensioners) of every association, by code."""
+    counts = (
+        select(Pensioner.association_code, func.count().label("n"))
+        .group_by(Pensioner.association_code)
+        .subquery()
+    )
+    stmt = (
+        select(Association.code, Association.name, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.association_code == Association.code)
+        .order_by(Association.code)
+    )
+    return [(code, name, int(n)) for code, name, n in session.execute(stmt)]
 
 
 def associations(session: Session, scope: str | None = None) -> list[Association]:

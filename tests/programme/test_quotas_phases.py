@@ -61,7 +61,8 @@ def queued_promotions(redis) -> list[tuple]:
 @pytest.mark.parametrize(
     ("values", "reason"),
     [
-        ({"phase": "3"}, "phase: no phase 3"),
+        ({"phase": "0"}, "phase: 0 is not between 1 and 99"),
+        ({"phase": "100"}, "phase: 100 is not between 1 and 99"),
         ({"phase": "x"}, "phase: 'x' is not a whole number"),
         ({"quota": "-5"}, "quota: '-5' is not a whole number"),
         ({"quota": ""}, "quota: missing"),
@@ -71,13 +72,13 @@ def queued_promotions(redis) -> list[tuple]:
 def test_quota_row_refuses_with_the_reason(values, reason):
     row = {"association_code": "08", "association_name": "", "phase": "1", "quota": "5"}
     with pytest.raises(RowError) as error:
-        parse_quota_row(row | values, {1, 2})
+        parse_quota_row(row | values)
     assert str(error.value) == reason
 
 
 def test_quota_row_reads_persian_digits():
     row = {"association_code": "۰۸", "association_name": "", "phase": "۱", "quota": "۱۲۰"}
-    assert parse_quota_row(row, {1}) == {
+    assert parse_quota_row(row) == {
         "association_code": "08", "association_name": None, "phase": 1, "quota": 120,
     }  # fmt: skip
 
@@ -124,7 +125,8 @@ def test_lowering_a_quota_to_its_used_places_queues_nothing(
 
 def test_a_new_association_needs_a_name(programme, db, cli_env, tmp_path):
     result = import_quotas(cli_env, tmp_path, "40,,1,5")
-    assert "line 2: association_name: missing for the new association '40'" in result.output
+    assert "line 2: association_name: missing, and association '40' has none yet" in result.output
+    assert result.exit_code == 1
     assert db.get(Association, "40") is None
 
 

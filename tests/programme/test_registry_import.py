@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import logging
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +21,7 @@ from gateway.programme.registry_import import (
     parse_flag,
     parse_registry_row,
 )
-from gateway.store.models import Association, Pensioner
+from gateway.store.models import Association, AuditEvent, Pensioner
 
 HEADER = ",".join(REGISTRY_COLUMNS)
 GOOD_ID, OTHER_ID, THIRD_ID = "0012345679", "1234567891", "0084575948"
@@ -92,7 +95,7 @@ def test_parse_flag_refuses_anything_else(text):
     ],
 )
 def test_registry_row_normalises_each_field(field, raw, expected):
-    assert parse_registry_row(row(**{field: raw}), {"08"})[field] == expected
+    assert parse_registry_row(row(**{field: raw}))[field] == expected
 
 
 @pytest.mark.parametrize(
@@ -111,7 +114,7 @@ def test_registry_row_normalises_each_field(field, raw, expected):
         ({"pension_number": "12a45"}, "pension_number: '12a45' is not 4 to 12 digits"),
         ({"full_name": " "}, "full_name: missing"),
         ({"full_name": "x" * 201}, "full_name: longer than 200 characters"),
-        ({"association_code": "99"}, "association_code: no association '99'"),
+        ({"association_code": "0123456789ABCDEFG"}, "association_code: longer than 16 characters"),
         ({"mobile": "12345"}, "mobile: '12345' is not a phone number"),
         ({"eligible": "maybe"}, "eligible: 'maybe' is not 1/0, true/false or yes/no"),
         (
@@ -122,7 +125,7 @@ def test_registry_row_normalises_each_field(field, raw, expected):
 )
 def test_registry_row_refuses_with_the_reason(changes, reason):
     with pytest.raises(RowError) as error:
-        parse_registry_row(row(**changes), {"08"})
+        parse_registry_row(row(**changes))
     assert str(error.value) == reason
 
 
@@ -130,7 +133,7 @@ def test_import_stores_good_rows_and_reports_bad_ones_by_line(associations, db, 
     path = write(
         tmp_path,
         f"{GOOD_ID},123456,علی رضایی,08,0912 123 4567,yes,",
-        f"{OTHER_ID},12,,99,,1,0",
+        f"{OTHER_ID},12,,08,,1,0",
         "",
         f"{THIRD_ID.translate(PERSIAN)},۷۷۷۷۷,مریم,04,,false,true",
     )
@@ -148,7 +151,7 @@ def test_import_stores_good_rows_and_reports_bad_ones_by_line(associations, db, 
     with open(tmp_path / "registry.rejects.csv", encoding="utf-8-sig", newline="") as handle:
         rejects = list(csv.reader(handle))
     assert rejects[0] == ["line", "reason", *REGISTRY_COLUMNS]
-    assert rejects[1][0] == "3" and rejects[1][2:] == [OTHER_ID, "12", "", "99", "", "1", "0"]
+    assert rejects[1][0] == "3" and rejects[1][2:] == [OTHER_ID, "12", "", "08", "", "1", "0"]
     assert len(rejects) == 2
 
 
@@ -173,7 +176,10 @@ def test_strict_imports_nothing_when_a_row_is_bad_and_keeps_what_was_stored(
     result = invoke(cli_env, "registry", "import", bad, "--strict")
     assert result.exit_code == 1
     assert "line 3: eligible: '2' is not 1/0, true/false or yes/no" in result.output
-    assert "Error: --strict: 1 bad rows, nothing imported" in result.output
+    assert result.output.splitlines()[-1] == (
+        "Error: nothing imported (--strict, 1 bad rows); most frequent reason (1 rows): "
+        "eligible: '…' is not 1/0, true/false or yes/no"
+    )
     stored = pensioners(db)
     assert list(stored) == [GOOD_ID] and stored[GOOD_ID].pension_number == "123456"
 
@@ -227,7 +233,9 @@ def test_the_later_row_of_a_national_id_wins_within_and_across_chunks(
         f"{GOOD_ID},444444,چهارم,08,,1,0",
     )
     database = services.database()
-    report = import_registry(database, tmp_path / "registry.csv", tmp_path / "r.csv", chunk_rows=2)
+    report = import_registry(
+        database, tmp_path / "registry.csv", tmp_path / "r.csv", "test", chunk_rows=2
+    )
     assert (report.imported, report.rejected) == (4, 0)
     assert pensioners(db)[GOOD_ID].pension_number == "444444"
 
@@ -240,6 +248,18 @@ def test_more_than_twenty_rejects_shows_twenty_then_a_count(associations, cli_en
     assert "imported 0, rejected 25" in result.output
 
 
+def test_a_file_with_no_good_row_exits_non_zero_with_the_most_frequent_reason_last(
+    associations, cli_env, tmp_path
+):
+    rows = [f"{OTHER_ID},1,x,08,,1,0"] * 3 + [f"{GOOD_ID},123456,,08,,1,0"]
+    result = invoke(cli_env, "registry", "import", write(tmp_path, *rows))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "Error: nothing imported (4 bad rows); most frequent reason (3 rows): "
+        "pension_number: '…' is not 4 to 12 digits"
+    )
+
+
 def test_logs_hold_counts_never_national_ids(associations, cli_env, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     invoke(cli_env, "registry", "import", write(tmp_path, f"{GOOD_ID},123456,علی,08,,1,0"))
@@ -247,9 +267,10 @@ def test_logs_hold_counts_never_national_ids(associations, cli_env, tmp_path, ca
     assert GOOD_ID not in caplog.text
 
 
-def test_count_is_unchanged_by_an_empty_file(associations, db, cli_env, tmp_path):
+def test_an_empty_file_imports_nothing_and_says_so(associations, db, cli_env, tmp_path):
     result = invoke(cli_env, "registry", "import", write(tmp_path))
-    assert result.exit_code == 0 and "imported 0, rejected 0" in result.output
+    assert result.exit_code == 1 and "imported 0, rejected 0" in result.output
+    assert result.output.splitlines()[-1] == "Error: nothing imported: the file has no rows"
     assert db.scalar(select(func.count()).select_from(Pensioner)) == 0
 
 
@@ -259,3 +280,38 @@ def test_the_rejects_file_can_never_overwrite_the_input(associations, cli_env, t
     assert result.exit_code == 1
     assert "Error: the rejects file must not be the file being imported" in result.output
     assert GOOD_ID in (tmp_path / "registry.csv").read_text("utf-8")
+
+
+def test_an_association_no_quotas_file_has_named_is_created_and_reported(
+    associations, db, cli_env, tmp_path
+):
+    path = write(
+        tmp_path,
+        f"{GOOD_ID},123456,علی,THR,,1,0",
+        f"{OTHER_ID},123457,رضا,THR,,1,0",
+        f"{THIRD_ID},123458,مریم,08,,1,0",
+    )
+    result = invoke(cli_env, "registry", "import", path)
+    assert result.exit_code == 0, result.output
+    assert "imported 3, rejected 0" in result.output
+    assert (
+        "warning: no quotas file has named these association codes yet (a typo?): THR (2 rows)"
+        in result.output
+    )
+    db.rollback()
+    assert db.get(Association, "THR").name is None
+    assert pensioners(db)[GOOD_ID].association_code == "THR"
+
+
+def test_every_import_is_audited_with_the_files_hash_and_counts(
+    associations, db, cli_env, tmp_path
+):
+    path = write(tmp_path, f"{GOOD_ID},123456,علی,08,,1,0", f"{OTHER_ID},1,x,08,,1,0")
+    invoke(cli_env, "registry", "import", path)
+    db.rollback()
+    [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "registry.import")).all()
+    details = json.loads(event.details)
+    assert (event.target, event.actor.startswith("cli:")) == ("registry.csv", True)
+    assert details["sha256"] == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    assert (details["imported"], details["rejected"]) == (1, 1)
+    assert GOOD_ID not in event.details
