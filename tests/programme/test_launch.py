@@ -53,9 +53,8 @@ def with_dates_around_now(args: list[str]) -> list[str]:
     if args[:2] != ["phases", "set"]:
         return args
     now = utcnow()
-    opens, closes = (f"{moment:%Y-%m-%dT%H:%M}" for moment in (now - timedelta(days=1),
-                                                               now + timedelta(days=29)))  # fmt: skip
-    return args[:3] + ["--opens", opens, "--closes", closes]
+    opens, closes = now - timedelta(days=1), now + timedelta(days=29)
+    return [*args[:3], "--opens", f"{opens:%Y-%m-%dT%H:%M}", "--closes", f"{closes:%Y-%m-%dT%H:%M}"]
 
 
 SECRETS = {"TWILIO_AUTH_TOKEN": "t", "HTTP_SMS_TOKEN": "h", "USSD_TOKEN": "u"}
