@@ -9,6 +9,8 @@ the console's counters), outbound (providers, sending, delivery reports), progra
 
 from __future__ import annotations
 
+import logging
+
 import redis
 from flask import Flask, jsonify
 from sqlalchemy.exc import OperationalError
@@ -18,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config.settings import Settings, load_settings
 from gateway.dialog.sessions import PhoneBusy
 from gateway.platform.db import Database
-from gateway.platform.logs import configure_logging
+from gateway.platform.logs import configure_logging, log_exception
 from gateway.platform.redis_client import connect_redis, redis_url
 from gateway.platform.services import Services, close_request_session, install
 
@@ -84,8 +86,8 @@ def _try_again_later(exc: Exception):
 
 
 def _unexpected_error(exc: Exception):
-    """Never a stack trace to the caller: log it, answer a short 500."""
-    from flask import current_app
+    """Never a stack trace to the caller, nor a value in the log: one safe line, a short 500."""
+    from flask import request
 
-    current_app.logger.exception("unhandled error: %s", type(exc).__name__)
+    log_exception(logging.getLogger("smsgw.web"), "unhandled_error", exc, path=request.path)
     return jsonify(error="internal error"), 500

@@ -105,6 +105,15 @@ def redis(app) -> redis_lib.Redis:
 
 
 @pytest.fixture
+def session_key(app, settings):
+    """The Redis key of a phone's dialog session (phones are keyed by an HMAC)."""
+    from gateway.dialog.sessions import SessionStore
+
+    store = SessionStore(services.redis_client(), settings.SECRET_KEY)
+    return lambda phone: store.key("session", phone)
+
+
+@pytest.fixture
 def cli_env(settings):
     """The environment a `smsgw` command needs to reach this test's database and Redis.
 

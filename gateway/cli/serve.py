@@ -6,9 +6,12 @@ import os
 
 import click
 from rq import SimpleWorker
+from rq.job_lifecycle import call_exception_handlers
 
 from gateway.cli.context import load_cli_settings, with_app
 from gateway.platform import services
+from gateway.platform.logs import log_exception
+from gateway.platform.masking import mask_text
 from gateway.programme.reconcile import schedule_reconcile
 
 
@@ -60,12 +63,23 @@ def worker(app, queues: str | None, burst: bool) -> None:
 
 class ReconcilingWorker(SimpleWorker):
     """RQ's SimpleWorker (no fork per job: jobs are short and idempotent) whose upkeep,
-    run every TICK_SECONDS, also queues the reconciler's tick.
+    run every TICK_SECONDS, also queues the reconciler's tick, and whose failures keep no
+    personal data.
 
     With `worker_ttl` a little above TICK_SECONDS an idle worker wakes up that often, so
     as long as any worker runs, the tick is queued once a minute - also after Redis lost
-    everything (no chain of self-scheduled jobs to break).
+    everything (no chain of self-scheduled jobs to break). A failed job's traceback is
+    kept in Redis (for the console's failed-jobs list) only masked, and logged as one
+    safe line.
     """
+
+    def handle_job_failure(self, job, queue, started_job_registry=None, exc_string="", **kw):
+        masked = mask_text(exc_string)
+        super().handle_job_failure(job, queue, started_job_registry, masked, **kw)
+
+    def handle_exception(self, job, *exc_info):
+        log_exception(self.log, "job_failed", exc_info[1], job=job.id)
+        call_exception_handlers(self._exc_handlers, job, *exc_info)
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()

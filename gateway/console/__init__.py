@@ -14,6 +14,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from gateway.platform.logs import log_exception
+
 # Modules of gateway.console, each with a blueprint `bp`; add an area with one line.
 # An area may also define NAV = [(path, i18n key, roles allowed besides admin), ...].
 AREAS: tuple[str, ...] = (
@@ -100,7 +102,7 @@ def _console_error(exc: Exception):
         logger.warning("console unavailable: %s", type(exc).__name__)
     else:
         status = 500
-        logger.exception("console error on %s: %s", request.path, type(exc).__name__)
+        log_exception(logger, "console_error", exc, path=request.path)
     if status in _MESSAGES:
         key = f"error.{status}"
     else:

@@ -91,7 +91,7 @@ class Conversation:
         self.services = services
         self.database = services.database
         self.settings = settings
-        self.sessions = SessionStore(services.redis)
+        self.sessions = SessionStore(services.redis, settings.SECRET_KEY)
         self.flow = dialog_flow(settings)
 
     def handle(self, inbound: Inbound) -> Outcome:

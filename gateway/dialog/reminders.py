@@ -49,7 +49,8 @@ def send_if_dropped(services: Services, message_id: int) -> None:
         if message is None or message.status != "scheduled":
             return
         phone = message.phone
-    with SessionStore(services.redis).phone_lock(phone) as turn:
+    sessions = SessionStore(services.redis, services.settings.SECRET_KEY)
+    with sessions.phone_lock(phone) as turn:
         dialog = turn.read_session()
     flow = dialog_flow(services.settings)
     action, wait = ussd.reminder_action(flow, dialog, time.time())

@@ -10,6 +10,7 @@ lock in one pipeline.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -33,21 +34,29 @@ class PhoneBusy(Exception):
 
 
 class SessionStore:
-    """Dialog sessions keyed by phone, with the per-phone lock and rate limit."""
+    """Dialog sessions keyed by phone, with the per-phone lock and rate limit.
 
-    def __init__(self, client: redis.Redis, prefix: str = "smsgw"):
+    Keys name the phone by a keyed hash (HMAC with SECRET_KEY), never the number itself:
+    a Redis dump or a `KEYS` listing shows no phone, and phone numbers are too few for a
+    plain hash to hide them.
+    """
+
+    def __init__(self, client: redis.Redis, secret: str, prefix: str = "smsgw"):
         self.redis = client
         self.prefix = prefix
+        self._secret = secret.encode()
         self._release = client.register_script(_RELEASE)
 
-    def key(self, kind: str, name: str) -> str:
-        return f"{self.prefix}:{kind}:{name}"
+    def key(self, kind: str, phone: str) -> str:
+        return f"{self.prefix}:{kind}:{self._digest(phone)}"
 
     def screen_key(self, phone: str, session_id: str) -> str:
         """A USSD session's screen, keyed by (gateway session id, phone): a gateway that
         reuses session ids never shows one subscriber another's screen."""
-        digest = hashlib.sha256(session_id.encode()).hexdigest()[:24]
-        return self.key("ussd", f"{phone}:{digest}")
+        return f"{self.prefix}:ussd:{self._digest(phone + chr(10) + session_id)}"
+
+    def _digest(self, value: str) -> str:
+        return hmac.new(self._secret, value.encode(), hashlib.sha256).hexdigest()[:32]
 
     @contextmanager
     def phone_lock(self, phone: str) -> Iterator[PhoneTurn]:
@@ -56,7 +65,7 @@ class SessionStore:
         deadline = time.monotonic() + LOCK_WAIT
         while not self.redis.set(lock_key, token, nx=True, px=LOCK_TIMEOUT_MS):
             if time.monotonic() > deadline:
-                raise PhoneBusy(phone)
+                raise PhoneBusy()
             time.sleep(0.01)
         turn = PhoneTurn(self, phone)
         try:

@@ -11,16 +11,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets WAL mode and a busy timeout (several processes)."""
+    """An engine for the URL; SQLite gets WAL mode and a busy timeout (several processes).
+
+    hide_parameters: an error's text never carries the statement's values (national IDs,
+    names), so neither does a log line or a failed job's record.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     # No pre-ping (a round trip per checkout on the hot path): a connection the server
     # dropped fails one request with a 503 (the carrier retries) and SQLAlchemy then
     # replaces the whole pool; pool_recycle retires connections before idle timeouts.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def _begin_sqlite(conn) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
+from pathlib import Path
 
 from gateway.platform.masking import mask_digits, mask_name, mask_phone, mask_text
 
@@ -38,6 +40,20 @@ def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **f
     """Log `event` with its fields, masked, on one line."""
     if logger.isEnabledFor(level):
         logger.log(level, "%s %s", event, format_fields(fields))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """An exception as one safe line: its type, its message masked and cut, and where it
+    was raised (file:line of each frame), never the values a traceback would show."""
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    where = " < ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames))
+    message = mask_text(" ".join(str(exc).split()))[:300]
+    return f"type={type(exc).__name__} message={message!r} at={where or '-'}"
+
+
+def log_exception(logger: logging.Logger, event: str, exc: BaseException, **fields) -> None:
+    """Log an unexpected error on one line: the event, its fields, describe_exception()."""
+    logger.error("%s %s %s", event, format_fields(fields), describe_exception(exc))
 
 
 class MaskingFormatter(logging.Formatter):

@@ -16,6 +16,7 @@ from gateway.store.audit import add_audit_event
 TRUE_WORDS = frozenset({"1", "true", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "no"})
 SHOWN_REJECTS = 20
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FileError(ValueError):
@@ -118,6 +119,8 @@ def _named(header: list[str], values: list[str]) -> dict:
         raise RowError(f"expected {len(header)} columns, found {len(values)}")
     if any("\ufffd" in value for value in values):
         raise RowError("not UTF-8 text")
+    if any(_CONTROL.search(value) for value in values):
+        raise RowError("a control character (such as NUL) in the text")
     return dict(zip(header, values, strict=True))
 
 

@@ -130,7 +130,7 @@ def test_a_gateway_that_reuses_a_session_id_never_shows_another_phone_its_screen
 
 
 def test_sms_and_ussd_at_the_same_moment_leave_one_consistent_session(
-    app, client, redis, monkeypatch
+    app, client, redis, monkeypatch, session_key
 ):
     """Two messages of one phone, one by SMS and one by USSD, race: each runs whole under
     the phone's lock, so the session is what one order or the other gives - never a mix."""
@@ -159,7 +159,7 @@ def test_sms_and_ussd_at_the_same_moment_leave_one_consistent_session(
         thread.start()
     for thread in threads:
         thread.join()
-    session = json.loads(redis.get(f"smsgw:session:{PHONE}"))
+    session = json.loads(redis.get(session_key(PHONE)))
     sms_first = (session["state"], session["data"]) == (
         "confirm",
         {"national_id": NATIONAL_ID, "pension_number": PENSION},
@@ -176,9 +176,9 @@ def test_sms_and_ussd_at_the_same_moment_leave_one_consistent_session(
     assert results["ussd"][1].startswith(expected)
 
 
-def test_after_the_idle_timeout_the_menu_is_shown_not_resume(client, redis):
+def test_after_the_idle_timeout_the_menu_is_shown_not_resume(client, redis, session_key):
     run(client, "old-1", ["1", NATIONAL_ID])
-    key = f"smsgw:session:{PHONE}"
+    key = session_key(PHONE)
     session = json.loads(redis.get(key))
     session["updated_at"] -= 31 * 60
     redis.set(key, json.dumps(session))
@@ -214,9 +214,9 @@ def scheduled_reminders(redis):
     return [j for j in jobs if j.func_name.endswith("remind_unfinished")]
 
 
-def silence(redis, seconds: float = 300) -> None:
+def silence(redis, session_key, seconds: float = 300) -> None:
     """As if the dialog's last turn had come `seconds` ago."""
-    key = f"smsgw:session:{PHONE}"
+    key = session_key(PHONE)
     state = json.loads(redis.get(key))
     state["updated_at"] -= seconds
     redis.set(key, json.dumps(state))
@@ -229,7 +229,9 @@ def reminders(db):
     return db.scalars(select(Message).where(Message.kind == "reminder")).all()
 
 
-def test_a_registration_dropped_mid_way_gets_one_sms_on_how_to_finish(client, db, redis):
+def test_a_registration_dropped_mid_way_gets_one_sms_on_how_to_finish(
+    client, db, redis, session_key
+):
     from workers.jobs import remind_unfinished
 
     run(client, "drop-sms", ["1", NATIONAL_ID])  # then silence
@@ -241,20 +243,20 @@ def test_a_registration_dropped_mid_way_gets_one_sms_on_how_to_finish(client, db
     remind_unfinished(reminder.id)  # too early: it looks again later
     assert [r.status for r in reminders(db)] == ["scheduled"]
     assert scheduled_reminders(redis)  # it looks again later
-    silence(redis)
+    silence(redis, session_key)
     remind_unfinished(reminder.id)
     remind_unfinished(reminder.id)  # a retried job sends nothing more
     assert [r.status for r in reminders(db)] == ["queued"]
 
 
-def test_no_reminder_when_the_registration_went_on_by_sms(client, db, redis):
+def test_no_reminder_when_the_registration_went_on_by_sms(client, db, redis, session_key):
     from workers.jobs import remind_unfinished
 
     run(client, "drop-then-sms", ["1", NATIONAL_ID])
-    silence(redis)
+    silence(redis, session_key)
     form = {"token": HTTP_TOKEN, "from": PHONE, "text": PENSION, "id": "sms-after-drop"}
     client.post("/webhooks/http/sms", data=form)
-    silence(redis)
+    silence(redis, session_key)
     [reminder] = reminders(db)
     remind_unfinished(reminder.id)
     assert [r.status for r in reminders(db)] == ["cancelled"]

@@ -116,7 +116,9 @@ def test_a_phone_registers_at_most_three_national_ids(base_url, db):
     assert len(applications(db)) == 3
 
 
-def test_two_messages_from_one_phone_at_once_are_handled_one_after_the_other(base_url, db, redis):
+def test_two_messages_from_one_phone_at_once_are_handled_one_after_the_other(
+    base_url, db, redis, session_key
+):
     numbers = [f"+98912123{n:04d}" for n in range(8)]
     phones = [TwilioPhone(base_url, number) for number in numbers]
     for phone in phones:
@@ -150,7 +152,7 @@ def test_two_messages_from_one_phone_at_once_are_handled_one_after_the_other(bas
             assert states == ["ask_pension_number", "confirm"]
         else:
             assert states == ["ask_national_id", "ask_pension_number"]  # pension refused first
-        session = json.loads(redis.get(f"smsgw:session:{number}"))
+        session = json.loads(redis.get(session_key(number)))
         assert session["state"] == states[-1]
 
 
@@ -164,11 +166,11 @@ def test_stop_is_remembered_for_the_phone(base_url, db):
     assert db.get(Contact, "+989121234567").opted_out is False
 
 
-def test_english_is_remembered_after_the_dialog_ends(base_url, redis):
+def test_english_is_remembered_after_the_dialog_ends(base_url, redis, session_key):
     phone = TwilioPhone(base_url, "+989121234567")
     phone.send("EN")
     phone.send("cancel")
-    redis.delete("smsgw:session:+989121234567")  # the session is gone, the contact stays
+    redis.delete(session_key("+989121234567"))  # the session is gone, the contact stays
     assert "national ID" in phone.send("LOAN")
 
 

@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeProvider:
-    """Script steps: an HTTP status (200, 400, 500 ...) or ("slow", seconds): accept, then
-    answer 200 only after that long (the client has given up by then)."""
+    """Script steps: an HTTP status (200, 400, 500 ... or a 301 to `/moved`, counted like
+    any request) or ("slow", seconds): accept, then answer 200 only after that long (the
+    client has given up by then)."""
 
     def __init__(self, script=()):
         self.script = list(script)
@@ -62,6 +63,8 @@ class FakeProvider:
                     step = 200
                 try:
                     self.send_response(step)
+                    if 300 <= step < 400:
+                        self.send_header("Location", "/moved")
                     self.end_headers()
                     self.wfile.write(b"ok" if step < 300 else b"error")
                 except OSError:

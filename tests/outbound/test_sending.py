@@ -78,15 +78,20 @@ def test_http_provider_retries_500_and_timeout_then_delivers_once(app, db, provi
     ]  # fmt: skip
 
 
-def test_http_provider_4xx_gives_up_at_once_with_the_error_stored(app, db, provider):
-    provider.script = [400]
+@pytest.mark.parametrize(
+    ("status", "code"), [(400, "http_400"), (301, "http_301"), (302, "http_302")]
+)
+def test_http_provider_4xx_or_a_redirect_gives_up_at_once_with_the_error_stored(
+    app, db, provider, status, code
+):
+    provider.script = [status]
     message = add_queued_message(db)
     send_sms(message.id)  # no exception: nothing for RQ to retry
     send_sms(message.id)
     failed = reload(db, message.id)
-    assert (failed.status, failed.error_code, failed.attempts) == ("failed", "http_400", 1)
+    assert (failed.status, failed.error_code, failed.attempts) == ("failed", code, 1)
     assert failed.error
-    assert provider.per_id[str(message.id)] == 1
+    assert len(provider.requests) == 1  # the redirect was not followed
 
 
 def test_http_provider_gives_up_after_the_last_attempt(app, db, provider):

@@ -20,6 +20,19 @@ from gateway.platform.masking import mask_digits, mask_name, mask_phone, mask_te
         (mask_name, "علی رضایی", "ع*** ر***"),
         (mask_text, "nid 0012345678 from +989121234567", "nid 00******78 from +98912****567"),
         (mask_text, "took 12 ms, id 42", "took 12 ms, id 42"),
+        (mask_text, "nid 001-234-5679 typed", "nid 00*-***-**79 typed"),
+        (mask_text, "call 0912 123 4567", "call 09** *** **67"),
+        (mask_text, "pension_number=1234 left", "pension_number=**** left"),
+        (mask_text, "pension number: 56789", "pension number: *****"),
+        (mask_text, "کد ملی ۰۰۱۲۳۴۵۶۷۹", "ک*** م*** **********"),
+        (mask_text, "name علی رضایی in an error", "name ع*** ر*** in an error"),
+        (mask_text, "2026-11-29T08:15:29 INFO x ms=12.5", "2026-11-29T08:15:29 INFO x ms=12.5"),
+        (
+            mask_text,
+            "127.0.0.1:8000 job validate_application-42",
+            "127.0.0.1:8000 job validate_application-42",
+        ),
+        (mask_text, "national_id=00******78", "national_id=00******78"),
     ],
 )
 def test_masks(func, value, expected):

@@ -315,3 +315,15 @@ def test_every_import_is_audited_with_the_files_hash_and_counts(
     assert details["sha256"] == hashlib.sha256(Path(path).read_bytes()).hexdigest()
     assert (details["imported"], details["rejected"]) == (1, 1)
     assert GOOD_ID not in event.details
+
+
+def test_a_control_character_rejects_its_row_and_the_rest_is_imported(
+    associations, db, cli_env, tmp_path
+):
+    path = write(
+        tmp_path, f"{GOOD_ID},123456,علی\x00رضایی,08,,1,0", f"{OTHER_ID},123457,رضا,08,,1,0"
+    )
+    result = invoke(cli_env, "registry", "import", path)
+    assert result.exit_code == 0, result.output
+    assert "line 2: a control character (such as NUL) in the text" in result.output
+    assert sorted(pensioners(db)) == [OTHER_ID]

@@ -16,19 +16,33 @@ from config.settings import Settings
 from gateway.outbound.providers import PermanentSendError, TransientSendError
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error, never followed: urllib would turn the POST into a GET to
+    wherever the provider points, and count a message as sent that never was."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError with the 3xx status
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
+
+
 def post_form(url: str, fields: dict, timeout: float, method: str = "POST") -> int:
     """Send `fields` as a form (POST) or query (GET); return the HTTP status, or raise
-    TransientSendError / PermanentSendError as the status or the failure says."""
+    TransientSendError / PermanentSendError as the status or the failure says.
+
+    4xx and redirects are permanent (the request or the URL is wrong; sending again
+    cannot help); 5xx, refused connections and time-outs are transient."""
     data = urllib.parse.urlencode(fields)
     if method == "GET":
         request = urllib.request.Request(f"{url}{'&' if '?' in url else '?'}{data}")
     else:
         request = urllib.request.Request(url, data=data.encode(), method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as exc:
-        if 400 <= exc.code < 500:
+        if 300 <= exc.code < 500:
             raise PermanentSendError(f"http_{exc.code}", exc.reason) from None
         raise TransientSendError(f"http_{exc.code}", exc.reason) from None
     except (urllib.error.URLError, OSError) as exc:  # refused, reset, DNS, time-out
