@@ -105,12 +105,26 @@ def redis(app) -> redis_lib.Redis:
 
 
 @pytest.fixture
-def session_key(app, settings):
+def session_key(app):
     """The Redis key of a phone's dialog session (phones are keyed by an HMAC)."""
-    from gateway.dialog.sessions import SessionStore
+    from gateway.dialog.sessions import session_store
 
-    store = SessionStore(services.redis_client(), settings.SECRET_KEY)
+    store = session_store(services.current())
     return lambda phone: store.key("session", phone)
+
+
+@pytest.fixture
+def dialog_session(app):
+    """A phone's dialog session as the dialog sees it (state and answers), or None."""
+    from gateway.dialog.sessions import session_store
+
+    store = session_store(services.current())
+
+    def read(phone: str):
+        with store.turn(phone) as turn:
+            return turn.session
+
+    return read
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from flows.session import Session
 from flows.ussd import render_screen, ussd_step
 from gateway.dialog import dialog_flow
 from gateway.dialog.effect_runner import EffectContext, run_effects
-from gateway.dialog.sessions import SessionStore
+from gateway.dialog.sessions import session_store
 from gateway.monitoring import counters
 from gateway.monitoring.metrics import MESSAGES
 from gateway.platform.logs import log_event
@@ -91,7 +91,7 @@ class Conversation:
         self.services = services
         self.database = services.database
         self.settings = settings
-        self.sessions = SessionStore(services.redis, settings.SECRET_KEY)
+        self.sessions = session_store(services)
         self.flow = dialog_flow(settings)
 
     def handle(self, inbound: Inbound) -> Outcome:
@@ -103,10 +103,9 @@ class Conversation:
             self._store_ignored(inbound, text)
             return Outcome(None, ended=inbound.medium == "ussd")
         s = self.settings
-        with self.sessions.phone_lock(phone) as turn:
-            session, screen, limited = turn.count_and_load(
-                s.RATE_LIMIT_MESSAGES, s.RATE_LIMIT_WINDOW_SECONDS, inbound.session_id
-            )
+        with self.sessions.turn(phone, s.RATE_LIMIT_WINDOW_SECONDS, inbound.session_id) as turn:
+            session, screen = turn.session, turn.screen
+            limited = turn.count > s.RATE_LIMIT_MESSAGES
             with self.database.session() as db:
                 message, fresh = store.insert_inbound(
                     db,
@@ -162,6 +161,7 @@ class Conversation:
             lang=lang,
         )
         state = result.session.state
+        turn.keep_alive()
         with self.database.session(write=bool(result.effects)) as db:
             outcomes = run_effects(db, result.effects, ctx)
             reply = final_reply(self.flow, result, outcomes)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from flows import ussd
 from flows.messages import render
 from gateway.dialog import dialog_flow
-from gateway.dialog.sessions import SessionStore
+from gateway.dialog.sessions import session_store
 from gateway.platform.logs import log_event
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue, enqueue_sends
@@ -49,9 +49,8 @@ def send_if_dropped(services: Services, message_id: int) -> None:
         if message is None or message.status != "scheduled":
             return
         phone = message.phone
-    sessions = SessionStore(services.redis, services.settings.SECRET_KEY)
-    with sessions.phone_lock(phone) as turn:
-        dialog = turn.read_session()
+    with session_store(services).turn(phone) as turn:
+        dialog = turn.session
     flow = dialog_flow(services.settings)
     action, wait = ussd.reminder_action(flow, dialog, time.time())
     if action == "wait":

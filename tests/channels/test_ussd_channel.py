@@ -130,7 +130,7 @@ def test_a_gateway_that_reuses_a_session_id_never_shows_another_phone_its_screen
 
 
 def test_sms_and_ussd_at_the_same_moment_leave_one_consistent_session(
-    app, client, redis, monkeypatch, session_key
+    app, client, redis, monkeypatch, dialog_session
 ):
     """Two messages of one phone, one by SMS and one by USSD, race: each runs whole under
     the phone's lock, so the session is what one order or the other gives - never a mix."""
@@ -159,7 +159,7 @@ def test_sms_and_ussd_at_the_same_moment_leave_one_consistent_session(
         thread.start()
     for thread in threads:
         thread.join()
-    session = json.loads(redis.get(session_key(PHONE)))
+    session = dialog_session(PHONE).to_dict()
     sms_first = (session["state"], session["data"]) == (
         "confirm",
         {"national_id": NATIONAL_ID, "pension_number": PENSION},
