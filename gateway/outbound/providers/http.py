@@ -16,14 +16,15 @@ from config.settings import Settings
 from gateway.outbound.providers import PermanentSendError, TransientSendError
 
 
-def post_form(url: str, fields: dict, timeout: float, method: str = "POST") -> int:
-    """Send `fields` as a form (POST) or query (GET); return the HTTP status, or raise
-    TransientSendError / PermanentSendError as the status or the failure says."""
-    data = urllib.parse.urlencode(fields)
-    if method == "GET":
-        request = urllib.request.Request(f"{url}{'&' if '?' in url else '?'}{data}")
-    else:
-        request = urllib.request.Request(url, data=data.encode(), method="POST")
+def post_form(url: str, fields: dict, timeout: float) -> int:
+    """POST `fields` as a form; see send_request."""
+    data = urllib.parse.urlencode(fields).encode()
+    return send_request(urllib.request.Request(url, data=data, method="POST"), timeout)
+
+
+def send_request(request: urllib.request.Request, timeout: float) -> int:
+    """Return the HTTP status of a 2xx answer, or raise TransientSendError /
+    PermanentSendError as the status or the failure says."""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status
