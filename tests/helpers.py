@@ -67,9 +67,12 @@ def venv_bin(name: str) -> str:
 
 
 @contextmanager
-def running_web(env: dict[str, str], log_path: Path, processes: int = 2, threads: int = 4):
-    """`smsgw web` (gunicorn) on a free port with `env`; yields its base URL, stops it after."""
-    port = free_port()
+def running_web(
+    env: dict[str, str], log_path: Path, processes: int = 2, threads: int = 4, port: int = 0
+):
+    """`smsgw web` (gunicorn) with `env` on `port` (or a free one); yields its base URL and
+    stops it after."""
+    port = port or free_port()
     env = {**os.environ, **env, "WEB_CONCURRENCY": str(processes), "WEB_THREADS": str(threads)}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
