@@ -19,7 +19,7 @@ DOC = ROOT / "docs" / "KANNEL.md"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"  # kannel-extras
 MAIN_BLOCK = "# kannel.conf"
 FAKE_SMSC_BLOCK = "# smsc: fakesmsc"
-SENDSMS_USER = "gateway"
+SENDSMS_USER = "gateway"  # the doc's sendsms-user
 
 
 def box(name: str) -> str | None:

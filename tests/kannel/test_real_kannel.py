@@ -22,7 +22,13 @@ from tests.factories import add_pensioner
 from tests.helpers import free_port, running_web, venv_bin
 from tests.kannel.cutting_proxy import CuttingProxy
 from tests.kannel.fakesmsc import FakeSmsc
-from tests.kannel.kannel import KannelSetup, missing_programs, running_kannel, wait_until
+from tests.kannel.kannel import (
+    SENDSMS_USER,
+    KannelSetup,
+    missing_programs,
+    running_kannel,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 if missing_programs():
@@ -42,19 +48,20 @@ QUEUE_DELAY = 10  # the doc's http-queue-delay: how long Kannel waits before it 
 
 
 @pytest.fixture
-def stack(app, db, programme, cli_env, tmp_path):
+def stack(request, app, db, programme, cli_env, tmp_path):
     """Kannel, fakesmsc, the cutting proxy, the gateway's web and worker processes."""
     add_pensioner(db, NATIONAL_ID, pension_number=PENSION_NUMBER, mobile=PHONE)
     web_port = free_port()
     base = f"http://127.0.0.1:{web_port}"
     proxy = CuttingProxy(base, cut_text="1")
+    request.addfinalizer(proxy.stop)
     setup = KannelSetup(tmp_path, proxy.url, TOKEN, SENDSMS_PASSWORD)
     env = {
         **cli_env,
         "HTTP_SMS_TOKEN": TOKEN,
         "SMS_PROVIDER": "kannel",
         "KANNEL_SENDSMS_URL": setup.sendsms_url,
-        "KANNEL_USERNAME": "gateway",
+        "KANNEL_USERNAME": SENDSMS_USER,
         "KANNEL_PASSWORD": SENDSMS_PASSWORD,
         "PUBLIC_BASE_URL": base,
         "SMS_FROM": "7070",
@@ -70,9 +77,12 @@ def stack(app, db, programme, cli_env, tmp_path):
             yield setup, smsc, proxy
         finally:
             worker.terminate()
-            worker.wait(timeout=30)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
             smsc.stop()
-            proxy.stop()
 
 
 def stored_replies(db, phone: str) -> list[str]:
@@ -138,6 +148,7 @@ def test_a_persian_dialog_through_real_kannel_reaches_the_phone_exactly(stack, d
     reports = Counter((detail or "").split(" ignored")[0] for detail in reports)
     assert (reports["report 1"], reports["report 8"]) == (1, 1)
 
+    assert len(smsc.messages_to(PHONE)) == 8  # nothing came twice, however late
     db.rollback()
     assert len(db.scalars(select(Application)).all()) == 1
     confirmations = db.scalars(
