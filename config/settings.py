@@ -73,6 +73,9 @@ class Settings:
     RATE_LIMIT_MESSAGES: int = _env_field(20, kind=int)
     RATE_LIMIT_WINDOW_SECONDS: int = _env_field(600, kind=int)
     HTTP_SMS_FIELDS: tuple[str, ...] = _env_field((), kind=tuple)
+    # The reply's header naming its coding (0 GSM-7, 2 UCS-2); Kannel's get-url reply is
+    # sent as GSM-7, Persian as "?", unless it says 2 here. Empty: no such header.
+    HTTP_SMS_CODING_HEADER: str = _env_field("X-Kannel-Coding")
     WEB_CONCURRENCY: int = _env_field(2, kind=int)
     LOG_LEVEL: str = _env_field("INFO")
     # The console's monitor warns above these: messages waiting in any one queue, and the

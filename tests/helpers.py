@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -61,3 +64,29 @@ def venv_bin(name: str) -> str:
     import sys
 
     return os.path.join(os.path.dirname(sys.executable), name)
+
+
+@contextmanager
+def running_web(
+    env: dict[str, str], log_path: Path, processes: int = 2, threads: int = 4, port: int = 0
+):
+    """`smsgw web` (gunicorn) with `env` on `port` (or a free one); yields its base URL and
+    stops it after."""
+    port = port or free_port()
+    env = {**os.environ, **env, "WEB_CONCURRENCY": str(processes), "WEB_THREADS": str(threads)}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [venv_bin("smsgw"), "web", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_for_http(base + "/healthz", timeout=60):
+            raise RuntimeError(f"smsgw web did not start: {log_path.read_text()[-2000:]}")
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

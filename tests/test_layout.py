@@ -14,7 +14,9 @@ MAY_IMPORT = {
     "gateway/platform": {"config", "flows"},
     "gateway/store": {"gateway.platform", "flows"},
     "gateway/monitoring": {"gateway.platform", "gateway.store", "flows"},
-    "gateway/outbound": {"config", "gateway.platform", "gateway.store", "gateway.monitoring"},
+    "gateway/outbound": {
+        "config", "flows", "gateway.platform", "gateway.store", "gateway.monitoring",
+    },
     "gateway/programme": {
         "config", "flows", "gateway.platform", "gateway.store", "gateway.monitoring",
         "gateway.outbound",

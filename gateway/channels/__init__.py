@@ -31,14 +31,18 @@ def register_channels(app: Flask, settings: Settings) -> None:
         app.register_blueprint(importlib.import_module(CHANNEL_MODULES[name]).bp)
 
 
-def record_report(channel: str, provider_id: str, status: str, error_code: str | None):
-    """A carrier's delivery report for a message we sent: 400 without its fields, else 204."""
+def record_report(channel: str, provider_id: str, status: str, error_code: str | None) -> bool:
+    """Apply a carrier's delivery report (400 without its fields); False when no message of
+    ours matches. The caller answers in the carrier's own way.
+
+    The report reads the message, then writes: a write transaction from its start
+    (BEGIN IMMEDIATE on SQLite), so reports arriving together queue for the write lock
+    instead of failing with "database is locked".
+    """
     if not provider_id or not status:
         abort(400)
-    db = services.request_session()
-    record_delivery(db, channel, provider_id, status, error_code or None)
-    db.commit()
-    return "", 204
+    with services.database().session(write=True) as session:
+        return record_delivery(session, channel, provider_id, status, error_code or None)
 
 
 def tokens_match(given: str | None, expected: str) -> bool:

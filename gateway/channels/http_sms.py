@@ -2,8 +2,11 @@
 
 Kannel `sms-service` with `get-url = ".../webhooks/http/sms?token=T&from=%p&to=%P&text=%a&id=%I"`
 (https://www.kannel.org/download/1.4.5/userguide-1.4.5/userguide.html#AEN4623). The reply
-is the plain-text body; an empty body sends nothing. Field names are settings
-(HTTP_SMS_FIELDS) so another aggregator needs no code.
+is the plain-text body; an empty body sends nothing. Kannel sends a get-url reply as
+GSM-7 (Persian arrives as "?") unless its `X-Kannel-Coding` header says 2 (UCS-2) and the
+service has `accept-x-kannel-headers = true`, so every reply names its coding in the
+header HTTP_SMS_CODING_HEADER. Field names are settings (HTTP_SMS_FIELDS) so another
+aggregator needs no code. docs/KANNEL.md is the tested Kannel configuration.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from flask import Blueprint, Response, abort, request
 from gateway.channels import record_report, tokens_match
 from gateway.dialog import current_conversation
 from gateway.dialog.conversation import Inbound
+from gateway.outbound.providers.kannel import kannel_coding
 from gateway.platform import services
 
 CHANNEL = "http"
@@ -39,6 +43,15 @@ def plain(text: str | None, status: int = 200) -> Response:
     return Response(text or "", status=status, content_type="text/plain; charset=utf-8")
 
 
+def reply(text: str | None) -> Response:
+    """The dialog's reply as the body, its coding (0 GSM-7, 2 UCS-2) in the coding header."""
+    response = plain(text)
+    header = services.settings().HTTP_SMS_CODING_HEADER
+    if text and header:
+        response.headers[header] = kannel_coding(text)
+    return response
+
+
 @bp.route("/sms", methods=["GET", "POST"])
 def inbound_sms():
     """An SMS from the operator's SMS centre; the reply is the body."""
@@ -50,7 +63,7 @@ def inbound_sms():
     outcome = current_conversation().handle(
         Inbound(channel=CHANNEL, phone=sender, text=text, external_id=message_id)
     )
-    return plain(outcome.text)
+    return reply(outcome.text)
 
 
 def dedupe_id(sender: str, text: str) -> str:
@@ -66,6 +79,11 @@ def dedupe_id(sender: str, text: str) -> str:
 
 @bp.route("/dlr", methods=["GET", "POST"])
 def delivery_report():
-    """A delivery report for a message we sent (named status or Kannel's numeric code)."""
+    """A delivery report for a message we sent (named status or Kannel's numeric code).
+
+    200 with a body, also for a report no message matches: Kannel 1.4.5's smsbox counts
+    only 200 and 202 as done and fetches any other answer again (http-request-retry).
+    """
     values = request.values
-    return record_report(CHANNEL, field("id") or "", values.get("status", ""), values.get("error"))
+    record_report(CHANNEL, field("id") or "", values.get("status", ""), values.get("error"))
+    return plain("OK")

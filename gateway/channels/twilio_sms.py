@@ -69,6 +69,7 @@ def inbound_sms():
 def status_callback():
     """Delivery status of a message we sent through the Twilio provider."""
     form = request.form
-    return record_report(
+    record_report(
         CHANNEL, form.get("MessageSid", ""), form.get("MessageStatus", ""), form.get("ErrorCode")
     )
+    return "", 204

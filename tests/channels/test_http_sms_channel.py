@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from flows.messages import render
 from gateway.store.models import Application, Message
+from tests.factories import add_queued_message
 
 TOKEN = "kannel-secret"
 WELCOME = render("welcome_ask_national_id", "fa")
@@ -120,6 +121,59 @@ def test_dlr_without_id_is_a_400(client):
     assert client.get(f"/webhooks/http/dlr?token={TOKEN}&status=1").status_code == 400
 
 
-def test_dlr_for_an_unknown_message_answers_204(client):
+def test_dlr_for_an_unknown_message_answers_200_so_kannel_does_not_fetch_it_again(client):
     response = client.get(f"/webhooks/http/dlr?token={TOKEN}&id=999999&status=1")
-    assert response.status_code == 204
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "OK")
+
+
+def test_dlr_for_our_message_answers_200_and_marks_it_delivered(client, db):
+    message = add_queued_message(db)
+    db.execute(
+        update(Message)
+        .where(Message.id == message.id)
+        .values(status="sent", channel="http", provider_id=str(message.id))
+    )
+    db.commit()
+    report = {"token": TOKEN, "id": message.id, "status": "1"}
+    response = client.post("/webhooks/http/dlr", data=report)
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "OK")
+    db.rollback()
+    assert db.get(Message, message.id, populate_existing=True).status == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("label", "sender", "texts", "coding"),
+    [
+        ("Persian reply is UCS-2", "09121234567", ["وام"], "2"),
+        ("English reply is GSM-7", "09121234567", ["EN"], "0"),
+        ("English help is GSM-7", "09121234567", ["EN", "HELP"], "0"),
+        ("Persian after FA again", "09121234567", ["EN", "FA"], "2"),
+        ("no reply, no header", "02112345678", ["وام"], None),
+    ],
+)  # fmt: skip
+def test_every_reply_names_its_coding_for_kannel(client, label, sender, texts, coding):
+    for n, text in enumerate(texts):
+        query = {"token": TOKEN, "from": sender, "text": text, "id": f"{label}-{n}"}
+        response = client.get(PATH, query_string=query)
+    assert response.headers.get("X-Kannel-Coding") == coding, label
+    assert bool(response.get_data()) == (coding is not None), label
+
+
+class TestCodingHeaderSetting:
+    @pytest.fixture
+    def settings_overrides(self, header):
+        return {"HTTP_SMS_TOKEN": TOKEN, "HTTP_SMS_CODING_HEADER": header}
+
+    @pytest.mark.parametrize("header", ["X-Sms-Coding"])
+    def test_another_aggregator_reads_the_coding_under_its_own_header(self, client, header):
+        query = {"token": TOKEN, "from": "09121234567", "text": "وام", "id": "h1"}
+        response = client.get(PATH, query_string=query)
+        assert response.headers.get(header) == "2"
+        assert "X-Kannel-Coding" not in response.headers
+
+    @pytest.mark.parametrize("header", [""])
+    def test_an_empty_setting_sends_no_coding_header(self, client, header):
+        query = {"token": TOKEN, "from": "09121234567", "text": "وام", "id": "h2"}
+        response = client.get(PATH, query_string=query)
+        assert response.get_data(as_text=True) == WELCOME
+        assert not [name for name, _ in response.headers if "coding" in name.lower()]

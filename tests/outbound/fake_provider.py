@@ -21,6 +21,7 @@ class FakeProvider:
     def __init__(self, script=()):
         self.script = list(script)
         self.requests: list[dict] = []
+        self.paths: list[str] = []
         self.per_id: Counter = Counter()
         self.delivered: Counter = Counter()
         self.release = threading.Event()
@@ -50,11 +51,13 @@ class FakeProvider:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
+                fake.paths.append(self.path)
                 length = int(self.headers.get("Content-Length", 0))
-                self.answer(dict(urllib.parse.parse_qsl(self.rfile.read(length).decode())))
-
-            def do_GET(self):  # Kannel's sendsms takes its fields in the query string
-                self.answer(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)))
+                body = self.rfile.read(length).decode()
+                if self.headers.get_content_type() == "text/plain":
+                    self.answer(kannel_fields(self.headers, body))
+                else:
+                    self.answer(dict(urllib.parse.parse_qsl(body)))
 
             def answer(self, fields: dict):
                 step = fake._next(fields)
@@ -74,3 +77,15 @@ class FakeProvider:
                 pass
 
         return Handler
+
+
+def kannel_fields(headers, body: str) -> dict:
+    """Kannel's sendsms POST in text/plain: the body is the text, every other field is an
+    X-Kannel-* header (`X-Kannel-DLR-Url` -> `dlr-url`), the charset the content type's."""
+    prefix = "x-kannel-"
+    fields = {
+        name.lower()[len(prefix) :]: value
+        for name, value in headers.items()
+        if name.lower().startswith(prefix)
+    }
+    return {**fields, "text": body, "charset": headers.get_content_charset()}

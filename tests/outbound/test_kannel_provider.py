@@ -48,14 +48,36 @@ def test_persian_goes_as_ucs2_with_a_dlr_url_carrying_our_id(app, db, kannel):
     send_sms(message.id)
     [fields] = kannel.requests
     assert fields["text"] == "درخواست شما تایید شد"
-    assert (fields["coding"], fields["charset"]) == ("2", "UTF-8")
+    assert (fields["coding"], fields["charset"]) == ("2", "utf-8")
     assert (fields["username"], fields["password"], fields["to"]) == ("gw", "pw", "+989121234567")
+    assert fields["from"] == "7070"
     assert fields["dlr-mask"] == "31"
     dlr = urllib.parse.urlsplit(fields["dlr-url"])
     assert dlr.scheme + "://" + dlr.netloc + dlr.path == "https://sms.example.ir/webhooks/http/dlr"
     query = dict(urllib.parse.parse_qsl(dlr.query))
     assert query == {"token": DLR_TOKEN, "id": str(message.id), "status": "%d"}
     assert reload(db, message.id).status == "sent"
+
+
+def test_the_credentials_go_in_headers_and_never_in_the_url(app, db, kannel):
+    kannel.script = [202]
+    send_sms(add_queued_message(db).id)
+    assert kannel.paths == ["/send"]
+
+
+@pytest.mark.parametrize(
+    ("text", "coding"),
+    [
+        ("Your loan request is approved.", "0"),
+        ("Code [12] ~ 100€", "0"),  # the GSM-7 extension table is still GSM-7
+        ("Loan approved, کد ۱۲۳۴", "2"),
+        ("درخواست شما تایید شد", "2"),
+    ],
+)
+def test_the_coding_is_gsm7_when_every_character_allows_it_else_ucs2(app, db, kannel, text, coding):
+    kannel.script = [202]
+    send_sms(add_queued_message(db, text=text).id)
+    assert (kannel.requests[0]["coding"], kannel.requests[0]["text"]) == (coding, text)
 
 
 def test_503_is_retried_then_202_accepts(app, db, kannel):
@@ -86,5 +108,5 @@ def test_kannel_delivery_report_reaches_the_message(app, client, db, kannel):
     send_sms(message.id)
     dlr = urllib.parse.urlsplit(kannel.requests[0]["dlr-url"])
     query = dlr.query.replace("%25d", "1").replace("%d", "1")  # Kannel fills %d: 1 = delivered
-    assert client.get(f"{dlr.path}?{query}").status_code == 204
+    assert client.get(f"{dlr.path}?{query}").status_code == 200
     assert reload(db, message.id).status == "delivered"

@@ -27,17 +27,18 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
-def post_form(url: str, fields: dict, timeout: float, method: str = "POST") -> int:
-    """Send `fields` as a form (POST) or query (GET); return the HTTP status, or raise
-    TransientSendError / PermanentSendError as the status or the failure says.
+def post_form(url: str, fields: dict, timeout: float) -> int:
+    """POST `fields` as a form; see send_request."""
+    data = urllib.parse.urlencode(fields).encode()
+    return send_request(urllib.request.Request(url, data=data, method="POST"), timeout)
+
+
+def send_request(request: urllib.request.Request, timeout: float) -> int:
+    """Return the HTTP status of a 2xx answer, or raise TransientSendError /
+    PermanentSendError as the status or the failure says.
 
     4xx and redirects are permanent (the request or the URL is wrong; sending again
     cannot help); 5xx, refused connections and time-outs are transient."""
-    data = urllib.parse.urlencode(fields)
-    if method == "GET":
-        request = urllib.request.Request(f"{url}{'&' if '?' in url else '?'}{data}")
-    else:
-        request = urllib.request.Request(url, data=data.encode(), method="POST")
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             return response.status

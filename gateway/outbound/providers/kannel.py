@@ -1,18 +1,31 @@
 """The `kannel` provider: Kannel's `sendsms` (spec 3.4), delivery reports to /webhooks/http/dlr.
 
-Persian needs `coding=2` (UCS-2) with `charset=UTF-8`; `dlr-mask=31` asks for every
-report (delivered, failed, buffered, submitted, rejected) and `dlr-url` brings it back
-with our message id and Kannel's numeric status (`%d`). 202 means accepted; 503 is retried.
-See https://www.kannel.org/download/kannel-userguide-snapshot/userguide.html#AEN5058
+The message goes as a `text/plain; charset=utf-8` POST whose body is the text and whose
+fields are X-Kannel-* headers, credentials included, so the password never sits in a URL
+(proxies and Kannel's own logs keep URLs). Kannel 1.4.5's smsbox reads exactly that; it
+does not read a form-encoded POST body (400). Text outside GSM-7 (Persian) needs coding
+2, UCS-2. `dlr-mask=31` asks for every report (delivered, failed, buffered, submitted,
+rejected) and `dlr-url` brings it back with our message id and Kannel's numeric status
+(`%d`). 202 means accepted; 503 is retried.
+See https://www.kannel.org/download/1.4.5/userguide-1.4.5/userguide.html#AEN5058
 """
 
 from __future__ import annotations
 
 import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 
 from config.settings import Settings
-from gateway.outbound.providers.http import post_form
+from flows.segments import is_gsm7
+from gateway.outbound.providers.http import send_request
+
+GSM7, UCS2 = "0", "2"  # Kannel's `coding` values (1 would be 8-bit data)
+
+
+def kannel_coding(text: str) -> str:
+    """Kannel's coding for text: GSM-7 when every character is in its alphabet, else UCS-2."""
+    return GSM7 if is_gsm7(text) else UCS2
 
 
 @dataclass(frozen=True)
@@ -30,18 +43,18 @@ class KannelProvider:
 
     def send(self, message_id: int, to: str, text: str) -> str:
         report = urllib.parse.urlencode({"token": self.dlr_token, "id": message_id})
-        fields = {
-            "username": self.username,
-            "password": self.password,
-            "to": to,
-            "from": self.sender,
-            "text": text,
-            "coding": "2",
-            "charset": "UTF-8",
-            "dlr-mask": "31",
-            "dlr-url": f"{self.dlr_base}?{report}&status=%d",
+        headers = {
+            "Content-Type": "text/plain; charset=utf-8",
+            "X-Kannel-Username": self.username,
+            "X-Kannel-Password": self.password,
+            "X-Kannel-To": to,
+            "X-Kannel-From": self.sender,
+            "X-Kannel-Coding": kannel_coding(text),
+            "X-Kannel-DLR-Mask": "31",
+            "X-Kannel-DLR-Url": f"{self.dlr_base}?{report}&status=%d",
         }
-        post_form(self.url, fields, self.timeout, method="GET")
+        body = text.encode()
+        send_request(urllib.request.Request(self.url, body, headers, method="POST"), self.timeout)
         return str(message_id)
 
 

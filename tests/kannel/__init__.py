@@ -1,0 +1,1 @@
+"""Tests against Debian's Kannel 1.4.5, run from the configuration in docs/KANNEL.md."""
