@@ -17,23 +17,26 @@ class CancelError(ValueError):
 
 
 def cancel_application(services: Services, tracking_code: str, note: str, actor: str):
-    """Cancel a live application; the head of its waitlist moves into a freed place."""
+    """Cancel a live application; the head of its waitlist moves into a freed place.
+
+    The quota of the application's (association, phase) is locked first, as every path
+    locks it, and then the application's own row: a decision in flight either finishes
+    first (the cancel then frees the place it took) or finds the application cancelled
+    (and sends nothing). Should the row have moved to another quota meanwhile, it starts
+    again with that one.
+    """
     now = utcnow()
     with services.database.session(write=True) as session:
-        application = store.find_application(session, tracking_code)
-        if application is None:
-            raise CancelError(f"no application {tracking_code}")
+        application = _lock(session, tracking_code)
         code, phase = application.association_code, application.phase
-        if code and phase:
-            quotas.lock_quota(session, code, phase)
-        application: Application = store.get_application(session, application.id)  # re-read
         previous, position = application.status, application.waitlist_position
         if previous not in LIVE_STATUSES:
             raise CancelError(f"application {tracking_code} is {previous}")
-        store.record_decision(
+        if not store.record_decision(
             session, application.id, previous,
             status="cancelled", reason="cancelled", waitlist_position=None, decided_at=now,
-        )  # fmt: skip
+        ):  # fmt: skip
+            raise CancelError(f"application {tracking_code} changed meanwhile: try again")
         if previous == "approved":
             quotas.free_quota_place(session, code, phase)
         elif previous == "waitlisted":
@@ -45,3 +48,18 @@ def cancel_application(services: Services, tracking_code: str, note: str, actor:
         ids = promote_head(session, code, phase, now) if code and phase else []
     enqueue_sends(services.redis, ids)
     return application
+
+
+def _lock(session, tracking_code: str, tries: int = 5) -> Application:
+    """The application's quota lock, then its row lock; again if it moved in between."""
+    for _ in range(tries):
+        found = store.find_application(session, tracking_code)
+        if found is None:
+            raise CancelError(f"no application {tracking_code}")
+        code, phase = found.association_code, found.phase
+        if code and phase:
+            quotas.lock_quota(session, code, phase)
+        application = store.lock_application(session, found.id)
+        if (application.association_code, application.phase) == (code, phase):
+            return application
+    raise CancelError(f"application {tracking_code} keeps changing: try again")

@@ -107,16 +107,23 @@ def allocate_in_order(
 
 
 def _place(session, application, code: str, phase: int, flags, now) -> list[int]:
+    """A place, or the next waitlist position; given back if the application was decided
+    (or cancelled) meanwhile, so no place is ever held by nobody."""
     if quotas.take_quota_place(session, code, phase):
         status, position, key = "approved", None, "result_approved"
     else:
         status, position = "waitlisted", quotas.append_to_waitlist(session, code, phase)
         key = "result_waitlisted"
-    return _record(
+    message_ids = _record(
         session, application, key, {"position": position}, now,
         status=status, reason=None, flags=flags, association_code=code, phase=phase,
         waitlist_position=position,
     )  # fmt: skip
+    if not message_ids and status == "approved":
+        quotas.free_quota_place(session, code, phase)
+    elif not message_ids:
+        quotas.close_waitlist_gap(session, code, phase, after=position - 1)
+    return message_ids
 
 
 def _reject(session, application, reason, flags, now, association_code, key=None, **params):

@@ -27,12 +27,15 @@ from gateway.store import quotas
 from gateway.store.models import Application
 
 
-def promote(session: Session, application: Application, phase: int, now: datetime) -> int:
-    """Approve a waitlisted application in `phase` (its place is taken); return its SMS id."""
-    store.record_decision(
+def promote(session: Session, application: Application, phase: int, now: datetime) -> int | None:
+    """Approve a waitlisted application into the place just taken for it in `phase`; its
+    SMS id, or None (and the place given back) when it is no longer waitlisted."""
+    if not store.record_decision(
         session, application.id, "waitlisted",
         status="approved", phase=phase, waitlist_position=None, decided_at=now,
-    )  # fmt: skip
+    ):  # fmt: skip
+        quotas.free_quota_place(session, application.association_code, phase)
+        return None
     store.add_event(session, application.id, "promoted", f"phase {phase}")
     return add_result_message(session, application, "result_promoted")
 
@@ -40,37 +43,44 @@ def promote(session: Session, application: Application, phase: int, now: datetim
 def promote_head(session: Session, association_code: str, phase: int, now: datetime) -> list[int]:
     """Under lock_quota: approve the head of the waitlist while places are free."""
     free = quotas.free_places(session, association_code, phase)
-    ids = []
+    ids, moved = [], 0
     heads = quotas.waitlist(session, association_code, phase, limit=free) if free else []
     for application in heads:
         if not quotas.take_quota_place(session, association_code, phase):
             break
-        ids.append(promote(session, application, phase, now))
-    if ids:
-        quotas.close_waitlist_gap(session, association_code, phase, after=len(ids), n=len(ids))
+        moved += 1
+        if (message_id := promote(session, application, phase, now)) is not None:
+            ids.append(message_id)
+    if moved:
+        quotas.close_waitlist_gap(session, association_code, phase, after=moved, n=moved)
     return ids
 
 
 def carry_over(session: Session, association_code: str, phase: int, now: datetime) -> list[int]:
-    """Under lock_quota(association, phase): move earlier phases' waitlists into `phase`."""
-    older = quotas.waitlist(session, association_code, phase, before=True)
-    if not older:
+    """Under lock_quota(association, phase): move earlier phases' waitlists into `phase`.
+
+    The earlier phases' quotas are locked before their waitlists are read (newest phase
+    first, then the older ones in order, as every path locks them), so a cancel in
+    flight is either done before or waits until after.
+    """
+    old_phases = quotas.phases_waitlisted_before(session, association_code, phase)
+    if not old_phases:
         return []
-    old_phases = sorted({a.phase for a in older})
     for old in old_phases:
-        quotas.lock_quota(session, association_code, old)
+        quotas.lock_quota(session, association_code, old, create=False)
     ids = []
-    for application in older:
+    for application in quotas.waitlist(session, association_code, phase, before=True):
         if quotas.take_quota_place(session, association_code, phase):
-            ids.append(promote(session, application, phase, now))
+            if (message_id := promote(session, application, phase, now)) is not None:
+                ids.append(message_id)
             continue
-        position = quotas.append_to_waitlist(session, association_code, phase)
-        store.record_decision(
+        position = quotas.waitlist_length(session, association_code, phase) + 1
+        if store.record_decision(
             session, application.id, "waitlisted", phase=phase, waitlist_position=position
-        )
-        store.add_event(
-            session, application.id, "carried_over", f"phase {application.phase} -> {phase}"
-        )
+        ):
+            quotas.append_to_waitlist(session, association_code, phase)
+            detail = f"phase {application.phase} -> {phase}"
+            store.add_event(session, application.id, "carried_over", detail)
     quotas.reset_waitlists(session, association_code, old_phases)
     return ids
 

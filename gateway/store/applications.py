@@ -14,6 +14,11 @@ def get_application(session: Session, application_id: int) -> Application | None
     return session.get(Application, application_id, populate_existing=True)
 
 
+def lock_application(session: Session, application_id: int) -> Application:
+    """The application's row, locked to the end of the transaction, read afresh."""
+    return session.get(Application, application_id, with_for_update=True, populate_existing=True)
+
+
 def find_application(session: Session, tracking_code: str) -> Application | None:
     return session.scalar(select(Application).where(Application.tracking_code == tracking_code))
 

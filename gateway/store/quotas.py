@@ -100,6 +100,21 @@ def waitlist(session: Session, association_code: str, phase: int, limit=None, be
     return list(session.scalars(stmt))
 
 
+def phases_waitlisted_before(session: Session, association_code: str, phase: int) -> list[int]:
+    """The earlier phases of the association that still have someone waitlisted."""
+    stmt = select(Application.phase).where(
+        Application.association_code == association_code,
+        Application.phase < phase,
+        Application.status == "waitlisted",
+    )
+    return sorted(set(session.scalars(stmt.distinct())))
+
+
+def waitlist_length(session: Session, association_code: str, phase: int) -> int:
+    stmt = select(Quota.waitlisted).where(_quota(association_code, phase))
+    return session.scalar(stmt) or 0
+
+
 def reset_waitlists(session: Session, association_code: str, phases) -> None:
     stmt = update(Quota).where(
         Quota.association_code == association_code, Quota.phase.in_(list(phases))
