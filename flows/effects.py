@@ -14,7 +14,7 @@ class CreateApplication:
     """Store a pending application and queue its validation.
 
     Outcomes: `created` (tracking_code), `exists` (tracking_code, status),
-    `records_mismatch`, `phone_limit` (limit).
+    `phone_limit` (limit).
     """
 
     national_id: str

@@ -18,7 +18,6 @@ STATUSES = ("pending", "approved", "waitlisted", "rejected", "cancelled")
 OUTCOME_REPLIES = {
     "created": "application_created",
     "exists": "application_exists",
-    "records_mismatch": "records_mismatch",
     "phone_limit": "phone_limit",
     "no_application": "status_none",
     "unknown_code": "status_unknown_code",

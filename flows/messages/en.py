@@ -38,7 +38,6 @@ CATALOGUE: dict[str, str] = {
     "application_exists": (
         "This national ID is already registered. Tracking code: {tracking_code}, status: {status}"
     ),
-    "records_mismatch": _MISMATCH + " Please check them and try again.",
     "phone_limit": "One phone can register at most {limit} people.",
     "status_none": "No application from this phone. Send LOAN to register.",
     "status_unknown_code": "Tracking code not found. Please check the 8 digits.",

@@ -24,7 +24,6 @@ CATALOGUE: dict[str, str] = {
     "application_exists": (
         "این کد ملی قبلا ثبت شده است. کد پیگیری: {tracking_code}، وضعیت: {status}"
     ),
-    "records_mismatch": _MISMATCH + " لطفا بررسی کنید.",
     "phone_limit": "با یک شماره تلفن حداکثر {limit} نفر می‌توانند ثبت‌نام کنند.",
     "status_none": "از این شماره درخواستی ثبت نشده است. برای ثبت‌نام «وام» بفرستید.",
     "status_unknown_code": "این کد پیگیری پیدا نشد. لطفا کد ۸ رقمی را بررسی کنید.",

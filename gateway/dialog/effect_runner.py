@@ -21,9 +21,12 @@ from flows.effects import (
 )
 from flows.parsing import make_tracking_code
 from gateway.dialog import reminders
+from gateway.platform.dates import utcnow
 from gateway.platform.logs import log_event
 from gateway.platform.services import Services
-from gateway.programme.jobs import enqueue
+from gateway.programme.decisions import REJECTION_KEYS
+from gateway.programme.jobs import enqueue, enqueue_sends
+from gateway.programme.results import add_result_message
 from gateway.store import applications, contacts
 from gateway.store.models import Application
 
@@ -75,29 +78,47 @@ def run_effects(session: Session, effects: list, ctx: EffectContext) -> list[Out
 def create_application(session: Session, effect: CreateApplication, ctx: EffectContext):
     """A pending application and its validation job, or the existing one (spec 3.6).
 
-    Privacy: a national ID registered with another pension number gets the same outcome
-    as one that is not in the registry, so a stranger learns nothing.
+    Privacy: whoever holds a phone can text any national ID. A national ID that already
+    has a live application, texted with another pension number, is answered exactly as
+    a national ID the registry does not know: a tracking code now, and the "do not
+    match" result by SMS. The attempt is stored (rejected, `pension_mismatch`) and counts
+    against the phone's MAX_APPLICATIONS_PER_PHONE like any other.
     """
     limit = ctx.services.settings.MAX_APPLICATIONS_PER_PHONE
     existing = applications.live_application(session, effect.national_id)
+    if existing is not None and existing.pension_number == effect.pension_number:
+        ctx.application_id = existing.id
+        status = existing.status
+        return Outcome("exists", {"tracking_code": existing.tracking_code, "status": status})
+    known = applications.national_ids_of_phone(session, ctx.phone)
+    if effect.national_id not in known and len(known) >= limit:
+        return Outcome("phone_limit", {"limit": limit})
     if existing is None:
-        known = applications.national_ids_of_phone(session, ctx.phone)
-        if effect.national_id not in known and len(known) >= limit:
-            return Outcome("phone_limit", {"limit": limit})
-        application = _insert_application(session, effect, ctx)
-        if application is not None:
-            ctx.application_id = application.id
-            job = partial(enqueue, ctx.services.redis, "validate_application", application.id)
-            ctx.after_commit.append(job)
-            return Outcome("created", {"tracking_code": application.tracking_code})
-        existing = applications.live_application(session, effect.national_id)  # lost a race
-    if existing.pension_number != effect.pension_number:
-        return Outcome("records_mismatch")
-    ctx.application_id = existing.id
-    return Outcome("exists", {"tracking_code": existing.tracking_code, "status": existing.status})
+        application = _insert_application(session, effect, ctx, "pending")
+        if application is None:  # the national ID became live meanwhile: start again
+            return create_application(session, effect, ctx)
+        job = partial(enqueue, ctx.services.redis, "validate_application", application.id)
+    else:
+        application = _insert_application(session, effect, ctx, "rejected")
+        message_id = reject_at_once(session, application)
+        job = partial(enqueue_sends, ctx.services.redis, [message_id])
+    ctx.application_id = application.id
+    ctx.after_commit.append(job)
+    return Outcome("created", {"tracking_code": application.tracking_code})
 
 
-def _insert_application(session, effect, ctx) -> Application | None:
+def reject_at_once(session: Session, application: Application) -> int:
+    """Decide an attempt on a national ID that another pension number holds: rejected,
+    with the same result SMS a national ID unknown to the registry gets."""
+    application.reason, application.decided_at = "pension_mismatch", utcnow()
+    session.flush()
+    applications.add_event(
+        session, application.id, "decided", "status=rejected reason=pension_mismatch"
+    )
+    return add_result_message(session, application, REJECTION_KEYS["pension_mismatch"])
+
+
+def _insert_application(session, effect, ctx, status: str) -> Application | None:
     """Insert with a fresh tracking code; None when the national ID became live meanwhile."""
     for _ in range(5):
         application = Application(
@@ -107,7 +128,7 @@ def _insert_application(session, effect, ctx) -> Application | None:
             phone=ctx.phone,
             channel=ctx.channel,
             lang=ctx.lang,
-            status="pending",
+            status=status,
         )
         try:
             with session.begin_nested():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import xml.etree.ElementTree as ET
 
@@ -96,14 +97,27 @@ def test_same_national_id_again_creates_nothing_and_answers_the_tracking_code(ba
     assert digits in reply and "در حال بررسی" in reply
 
 
-def test_same_national_id_with_another_pension_number_gets_the_mismatch_reply(base_url, db):
+def test_a_registered_national_id_with_another_pension_number_reads_like_an_unknown_one(
+    base_url, db
+):
+    """Privacy (spec 3.6): a stranger probing whether a national ID has applied gets, word
+    for word (digits aside), what a national ID unknown to the registry gets; the outcome
+    comes by SMS, and the probe counts against the stranger's phone."""
     TwilioPhone(base_url, "+989121234567").send(f"{NATIONAL_ID} {PENSION}")
     TwilioPhone(base_url, "+989121234567").send("1")
     stranger = TwilioPhone(base_url, "+989351112233")
     stranger.send(f"{NATIONAL_ID} 11112222")
-    reply = stranger.send("1")
-    assert reply == "کد ملی و شماره مستمری با سوابق ما مطابقت ندارد. لطفا بررسی کنید."
-    assert len(applications(db)) == 1
+    probe = stranger.send("1")
+    stranger.send("0067749828 11112222")  # a national ID that never applied
+    unknown = stranger.send("1")
+    assert re.sub(r"[0-9۰-۹]", "#", probe) == re.sub(r"[0-9۰-۹]", "#", unknown)
+    assert "کد پیگیری" in probe
+    db.rollback()
+    probed = db.scalar(select(Application).where(Application.phone == "+989351112233"))
+    assert (probed.status, probed.reason) == ("rejected", "pension_mismatch")
+    sms = db.scalar(select(Message).where(Message.application_id == probed.id))
+    assert sms.status == "queued" and "مطابقت ندارد" in sms.text
+    assert [a.status for a in applications(db)].count("pending") == 2  # the real one + unknown
 
 
 def test_a_phone_registers_at_most_three_national_ids(base_url, db):
