@@ -9,6 +9,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 30
+# The longest request line gunicorn takes: a Kannel get-url carries the whole text in the
+# query (ten Persian segments are about 4,000 bytes encoded); longer ones use post-url.
+limit_request_line = 8190
 graceful_timeout = 10
 control_socket_disable = True  # several gunicorns (run, bench) share a home folder
 accesslog = None  # query strings carry phone numbers (Kannel GET); the app logs masked lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import importlib
+import unicodedata
 
 from flask import Flask, abort
 
@@ -31,6 +32,15 @@ def register_channels(app: Flask, settings: Settings) -> None:
         app.register_blueprint(importlib.import_module(CHANNEL_MODULES[name]).bp)
 
 
+def carrier_field(value: str | None, max_length: int = 256) -> str | None:
+    """A carrier's identifier or phone as it may be stored and looked up: control
+    characters (a NUL that PostgreSQL refuses) dropped, trimmed, cut; empty is None."""
+    if value is None:
+        return None
+    kept = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs"))
+    return kept.strip()[:max_length] or None
+
+
 def record_report(channel: str, provider_id: str, status: str, error_code: str | None) -> bool:
     """Apply a carrier's delivery report (400 without its fields); False when no message of
     ours matches. The caller answers in the carrier's own way.
@@ -39,8 +49,10 @@ def record_report(channel: str, provider_id: str, status: str, error_code: str |
     (BEGIN IMMEDIATE on SQLite), so reports arriving together queue for the write lock
     instead of failing with "database is locked".
     """
+    provider_id, status = carrier_field(provider_id, 64), carrier_field(status, 32)
     if not provider_id or not status:
         abort(400)
+    error_code = carrier_field(error_code, 32)
     with services.database().session(write=True) as session:
         return record_delivery(session, channel, provider_id, status, error_code or None)
 

@@ -16,7 +16,7 @@ import uuid
 
 from flask import Blueprint, Response, abort, request
 
-from gateway.channels import record_report, tokens_match
+from gateway.channels import carrier_field, record_report, tokens_match
 from gateway.dialog import current_conversation
 from gateway.dialog.conversation import Inbound
 from gateway.outbound.providers.kannel import kannel_coding
@@ -55,11 +55,14 @@ def reply(text: str | None) -> Response:
 @bp.route("/sms", methods=["GET", "POST"])
 def inbound_sms():
     """An SMS from the operator's SMS centre; the reply is the body."""
-    sender = field("from")
+    sender = carrier_field(field("from"), 64)
     if not sender:
         return plain("missing sender", 400)
-    text = field("text") or ""
-    message_id = field("id") or dedupe_id(sender, text)
+    text = field("text")
+    if text is None and request.mimetype == "text/plain":
+        text = request.get_data(as_text=True)  # Kannel's post-url: the text is the body
+    text = text or ""
+    message_id = carrier_field(field("id")) or dedupe_id(sender, text)
     outcome = current_conversation().handle(
         Inbound(channel=CHANNEL, phone=sender, text=text, external_id=message_id)
     )

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from gateway.channels import record_report
+from gateway.channels import carrier_field, record_report
 from gateway.dialog import current_conversation
 from gateway.dialog.conversation import Inbound
 from gateway.platform import services
@@ -51,7 +51,7 @@ def twiml(text: str | None) -> Response:
 def inbound_sms():
     """An SMS from a pensioner; the dialog's reply goes back as TwiML."""
     form = request.form
-    sender = form.get("From", "")
+    sender = carrier_field(form.get("From"), 64)
     if not sender:
         abort(400)
     outcome = current_conversation().handle(
@@ -59,7 +59,7 @@ def inbound_sms():
             channel=CHANNEL,
             phone=sender,
             text=form.get("Body", ""),
-            external_id=(form.get("MessageSid") or form.get("SmsSid") or None),
+            external_id=carrier_field(form.get("MessageSid") or form.get("SmsSid")),
         )
     )
     return twiml(outcome.text)

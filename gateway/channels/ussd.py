@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 
-from gateway.channels import tokens_match
+from gateway.channels import carrier_field, tokens_match
 from gateway.dialog import current_conversation
 from gateway.dialog.conversation import Inbound
 from gateway.platform import services
@@ -30,7 +30,8 @@ def verify_token():
 def ussd():
     """One USSD request: the next screen of the session."""
     form = request.form
-    session_id, phone = form.get("sessionId", "").strip(), form.get("phoneNumber", "").strip()
+    session_id = carrier_field(form.get("sessionId"))
+    phone = carrier_field(form.get("phoneNumber"), 64)
     if not session_id or not phone or len(session_id) > 100:
         return Response("END", status=400, content_type="text/plain; charset=utf-8")
     outcome = current_conversation().handle(
