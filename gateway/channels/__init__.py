@@ -41,7 +41,9 @@ def carrier_field(value: str | None, max_length: int = 256) -> str | None:
     return kept.strip()[:max_length] or None
 
 
-def record_report(channel: str, provider_id: str, status: str, error_code: str | None) -> bool:
+def record_report(
+    channel: str, provider_id: str, status: str, error_code: str | None, our_id=None
+) -> bool:
     """Apply a carrier's delivery report (400 without its fields); False when no message of
     ours matches. The caller answers in the carrier's own way.
 
@@ -54,7 +56,8 @@ def record_report(channel: str, provider_id: str, status: str, error_code: str |
         abort(400)
     error_code = carrier_field(error_code, 32)
     with services.database().session(write=True) as session:
-        return record_delivery(session, channel, provider_id, status, error_code or None)
+        our_id = carrier_field(our_id, 20)
+        return record_delivery(session, channel, provider_id, status, error_code, our_id)
 
 
 def tokens_match(given: str | None, expected: str) -> bool:

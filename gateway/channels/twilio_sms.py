@@ -70,6 +70,7 @@ def status_callback():
     """Delivery status of a message we sent through the Twilio provider."""
     form = request.form
     record_report(
-        CHANNEL, form.get("MessageSid", ""), form.get("MessageStatus", ""), form.get("ErrorCode")
-    )
+        CHANNEL, form.get("MessageSid", ""), form.get("MessageStatus", ""),
+        form.get("ErrorCode"), our_id=request.args.get("id"),
+    )  # fmt: skip
     return "", 204

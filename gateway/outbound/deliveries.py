@@ -48,14 +48,25 @@ def map_status(status: str) -> str | None:
 
 
 def record_delivery(
-    session: Session, channel: str, provider_id: str, status: str, error_code: str | None
+    session: Session,
+    channel: str,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    our_id: str | None = None,
 ) -> bool:
     """Apply a delivery report to the outbound message it names; False when none matches.
 
-    Every report is appended to the message's history, applied or not; the status only
-    moves forwards (see RANK). The caller's session commits.
+    `our_id` is the message id the report also carries (Twilio's callback URL): a message
+    whose provider id was never stored (its worker died right after the call) is found by
+    it, and gets the provider's id. Every report is appended to the message's history,
+    applied or not; the status only moves forwards (see RANK). The caller's session commits.
     """
     message = store.find_outbound(session, channel, str(provider_id))
+    if message is None and our_id and our_id.isdigit():
+        message = store.find_outbound(session, channel, our_id)  # the claim's placeholder
+        if message is not None:
+            store.set_provider_id(session, message.id, str(provider_id))
     if message is None:
         return False
     ours = map_status(status)

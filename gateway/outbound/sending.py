@@ -32,6 +32,13 @@ def send_message(services: Services, message_id: int) -> None:
     """Send one stored outbound message through the configured provider (see above)."""
     settings, database, redis = services.settings, services.database, services.redis
     provider = get_provider(settings)
+    with database.session() as session:
+        message = store.get_message(session, message_id)
+        if message is None or message.status not in ("queued", "sending"):
+            return
+    # The carrier's rate first, the claim after: a claim is a promise that the call follows
+    # at once, so a worker that dies while waiting leaves the message queued, not unknown.
+    acquire_send_slot(redis, settings.SMS_RATE_PER_SECOND)
     now = utcnow()
     with database.session(write=True) as session:
         message = store.get_message(session, message_id)
@@ -60,7 +67,6 @@ def send_message(services: Services, message_id: int) -> None:
             )  # fmt: skip
             return
         store.add_message_event(session, message_id, "sending", detail=f"attempt {attempt}")
-    acquire_send_slot(redis, settings.SMS_RATE_PER_SECOND)
     try:
         provider_id = provider.send(message_id, phone, text)
     except PermanentSendError as exc:

@@ -199,6 +199,10 @@ def find_outbound(session: Session, channel: str, provider_id: str) -> Message |
     return session.scalar(stmt.order_by(Message.id.desc()).limit(1))
 
 
+def set_provider_id(session: Session, message_id: int, provider_id: str) -> None:
+    session.execute(update(Message).where(Message.id == message_id).values(provider_id=provider_id))
+
+
 def stale_message_ids(session: Session, queued_before: datetime, sending_before: datetime):
     """Messages whose job may be lost: queued for long, or claimed and never finished."""
     stmt = select(Message.id).where(

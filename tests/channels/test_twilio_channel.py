@@ -150,3 +150,23 @@ def test_status_callback_without_fields_is_a_400(client):
 def test_status_callback_must_be_signed(client):
     form = {"MessageSid": new_sid(), "MessageStatus": "delivered"}
     assert client.post("/webhooks/twilio/status", data=form).status_code == 403
+
+
+def test_a_status_callback_carrying_our_id_finds_a_message_with_no_sid_yet(client, db):
+    from sqlalchemy import update
+
+    from gateway.store.models import Message
+    from tests.factories import add_queued_message
+
+    message = add_queued_message(db)
+    db.execute(
+        update(Message).where(Message.id == message.id)
+        .values(status="sending", channel="twilio", provider_id=str(message.id))
+    )  # fmt: skip
+    db.commit()
+    form = {"MessageSid": "SM4242", "MessageStatus": "delivered"}
+    response = post_signed(client, f"/webhooks/twilio/status?id={message.id}", form)
+    assert response.status_code == 204
+    db.rollback()
+    found = db.get(Message, message.id, populate_existing=True)
+    assert (found.status, found.provider_id) == ("delivered", "SM4242")

@@ -89,3 +89,19 @@ def test_every_report_is_kept_in_the_history_with_its_error_code(sent_message, d
 def test_a_report_for_an_unknown_message_returns_false(sent_message, db):
     assert record_delivery(db, "twilio", "SM999", "delivered", None) is False
     assert record_delivery(db, "http", "SM123", "delivered", None) is False  # other channel
+
+
+def test_a_report_for_a_message_whose_sid_was_never_stored_is_found_by_our_id(app, db):
+    """The worker died after Twilio accepted the message and before it stored the SID: the
+    claim left our id as the provider id, and the callback URL carries it."""
+    message = add_queued_message(db)
+    db.execute(
+        update(Message).where(Message.id == message.id)
+        .values(status="sending", channel="twilio", provider_id=str(message.id))
+    )  # fmt: skip
+    db.commit()
+    assert record_delivery(db, "twilio", "SM777", "delivered", None, our_id=str(message.id))
+    db.commit()
+    found = db.get(Message, message.id, populate_existing=True)
+    assert (found.status, found.provider_id) == ("delivered", "SM777")
+    assert record_delivery(db, "twilio", "SM777", "delivered", None) is True  # by SID now

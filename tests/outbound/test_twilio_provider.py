@@ -93,7 +93,7 @@ def test_a_created_message_returns_its_sid_and_asks_for_status_callbacks(twilio,
     assert twilio.paths == [f"/2010-04-01/Accounts/{SID}/Messages.json"]
     assert twilio.forms == [{
         "To": "+989121234567", "From": "+15005550006", "Body": "درخواست شما تایید شد",
-        "StatusCallback": "https://sms.example.ir/webhooks/twilio/status",
+        "StatusCallback": "https://sms.example.ir/webhooks/twilio/status?id=42",
     }]  # fmt: skip
 
 

@@ -12,11 +12,15 @@ import os
 import sys
 import time
 
+from gateway.outbound import sending
 from gateway.platform import services
 from gateway.programme import decisions
 
 # point -> (module, function): the job pauses right after that function returns.
-POINTS = {"decide": (decisions, "decide_application")}
+POINTS = {
+    "decide": (decisions, "decide_application"),
+    "rate": (sending, "acquire_send_slot"),  # a send slot taken, nothing claimed yet
+}
 
 
 def pause_after(point: str) -> None:

@@ -169,3 +169,25 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_phone_gets_one_message(
     assert (sent.status, sent.attempts) == ("sent", 2)
     assert provider.per_id[str(message.id)] == 2  # sent again with the same id ...
     assert provider.delivered[str(message.id)] == 1  # ... which the provider dedupes
+
+
+def test_a_worker_killed_while_waiting_for_the_carriers_rate_leaves_the_message_queued(
+    app, db, redis, provider, start_worker
+):
+    """The claim comes after the rate slot: dying before the call is not `unknown_outcome`."""
+    message = add_queued_message(db)
+    enqueue(redis, "send_sms", message.id)
+    first = start_worker(pause_at="rate", SMS_PROVIDER="http")
+    wait_for(lambda: redis.get("smsgw:test:paused:rate"))
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    db.rollback()
+    waiting = db.get(Message, message.id, populate_existing=True)
+    assert (waiting.status, waiting.attempts) == ("queued", 0)
+    assert provider.requests == []
+    forget_this_minutes_tick(redis)
+    second = start_worker(RECONCILE_AFTER_SECONDS=0)
+    assert second.wait(timeout=60) == 0
+    db.rollback()
+    sent = db.get(Message, message.id, populate_existing=True)
+    assert (sent.status, sent.attempts) == ("sent", 1)

@@ -3,6 +3,8 @@
 https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource
 Twilio's Messages API takes no idempotency key, so a message whose worker died after
 the request is not re-sent (`dedupes = False`): send_sms marks it failed `unknown_outcome`.
+The status callback URL carries our message id (`?id=42`, inside Twilio's signature),
+so a report for a message whose worker died before it stored the SID still finds it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ class TwilioProvider:
     dedupes = False
 
     def send(self, message_id: int, to: str, text: str) -> str:
-        extra = {"status_callback": self.status_callback} if self.status_callback else {}
+        extra = {}
+        if self.status_callback:
+            extra["status_callback"] = f"{self.status_callback}?id={message_id}"
         try:
             created = self.client.messages.create(to=to, from_=self.sender, body=text, **extra)
         except TwilioRestException as exc:
