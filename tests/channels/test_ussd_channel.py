@@ -276,3 +276,18 @@ def test_a_new_ussd_session_replaces_the_reminder_of_the_dropped_one(client, db,
     run(client, "second-try", ["1", "1"])  # dialed again: continue, then dropped again
     statuses = sorted(r.status for r in reminders(db))
     assert statuses == ["cancelled", "scheduled"]
+
+
+def test_after_redis_lost_everything_a_ussd_request_is_stored_and_answered_afresh(
+    client, db, redis
+):
+    from gateway.store.models import Message
+
+    run(client, "flushed", ["1", NATIONAL_ID])
+    db.rollback()
+    before = db.scalar(select(func.count()).where(Message.direction == "in"))
+    redis.flushdb()  # a restart without persistence: screens and sessions are gone
+    status, screen = dial(client, "flushed", f"1*{NATIONAL_ID}*{PENSION}")
+    assert (status, screen) == (200, "CON " + MENU)  # a sane screen, not a stale one
+    db.rollback()
+    assert db.scalar(select(func.count()).where(Message.direction == "in")) == before + 1
