@@ -1,8 +1,10 @@
 """Decisions per second: N pending applications decided by 2 `smsgw worker --burst` processes.
 
 Baseline, in the same run: the same number of empty RQ jobs (`time.sleep(0)`) through
-the same 2 workers, so the ratio shows what deciding costs over RQ itself. Target 500/s
-on PostgreSQL. BENCH_DECISIONS_DATABASE_URL / BENCH_DECISIONS_REDIS_URL choose servers.
+the same 2 workers, so the ratio shows what deciding costs over RQ itself; the goal is
+a ratio of 2 or more (one job decides a batch). The applications are queued as the
+dialog queues them. BENCH_DECISIONS_DATABASE_URL / BENCH_DECISIONS_REDIS_URL choose
+servers.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from config.settings import load_settings
 from gateway.platform.dates import utcnow
 from gateway.platform.db import Database
 from gateway.platform.redis_client import connect_redis
-from gateway.programme.jobs import enqueue, get_queue
+from gateway.programme.decisions import queue_decision
+from gateway.programme.jobs import get_queue
 from gateway.store.migrate import upgrade_database
 from gateway.store.models import Application, Association, Base, Pensioner, Phase, Quota
 
@@ -30,7 +33,7 @@ from ._common import report
 DATABASE_URL = os.environ.get(
     "BENCH_DECISIONS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench"
 )
-REDIS_URL = os.environ.get("BENCH_DECISIONS_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ.get("BENCH_DECISIONS_REDIS_URL", "redis://127.0.0.1:6379/14")
 APPLICATIONS = int(os.environ.get("BENCH_DECISIONS_N", "5000"))
 ASSOCIATIONS = 31
 WORKERS = 2
@@ -100,9 +103,13 @@ def main() -> None:
     seed(database, n)
     redis.flushdb()
     with database.session() as session:
-        ids = list(session.scalars(select(Application.id)))
-    for application_id in ids:
-        enqueue(redis, "validate_application", application_id)
+        rows = session.execute(
+            select(Application.id, Pensioner.association_code).join(
+                Pensioner, Pensioner.national_id == Application.national_id
+            )
+        ).all()
+    for application_id, code in rows:  # as the dialog queues each confirmed application
+        queue_decision(redis, application_id, code)
     elapsed = run_workers(logs)
     with database.session() as session:
         decided = session.scalar(
@@ -117,6 +124,6 @@ def main() -> None:
     report(
         "decisions", applications=n, workers=WORKERS, seconds=elapsed, per_second=rate,
         baseline_empty_jobs_per_second=baseline, ratio_to_baseline=rate / baseline,
-        target_met=rate >= 500,
+        goal_ratio=2.0,
     )  # fmt: skip
     database.engine.dispose()

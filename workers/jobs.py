@@ -16,6 +16,11 @@ def validate_application(application_id: int) -> None:
     decisions.validate_application(services(), application_id)
 
 
+def decide_association(association_code: str) -> int:
+    """Decide an association's pending applications, oldest first, in batches."""
+    return decisions.decide_association(services(), association_code)
+
+
 def promote_waitlist(association_code: str, phase: int) -> None:
     """Promote waitlisted applications of (association, phase) while places are free."""
     waitlist.promote_waitlist(services(), association_code, phase)

@@ -21,14 +21,16 @@ from flows.effects import (
 )
 from flows.parsing import make_tracking_code
 from gateway.dialog import reminders
+from gateway.monitoring import counters
 from gateway.platform.dates import utcnow
 from gateway.platform.logs import log_event
 from gateway.platform.services import Services
-from gateway.programme.decisions import REJECTION_KEYS
-from gateway.programme.jobs import enqueue, enqueue_sends
+from gateway.programme.decisions import REJECTION_KEYS, queue_decision
+from gateway.programme.jobs import enqueue_sends
 from gateway.programme.results import add_result_message
 from gateway.store import applications, contacts
 from gateway.store.models import Application
+from gateway.store.registry import get_pensioner
 
 log = logging.getLogger("smsgw.conversation")
 
@@ -97,10 +99,13 @@ def create_application(session: Session, effect: CreateApplication, ctx: EffectC
         application = _insert_application(session, effect, ctx, "pending")
         if application is None:  # the national ID became live meanwhile: start again
             return create_application(session, effect, ctx)
-        job = partial(enqueue, ctx.services.redis, "validate_application", application.id)
+        pensioner = get_pensioner(session, effect.national_id)
+        code = pensioner.association_code if pensioner else None
+        job = partial(queue_decision, ctx.services.redis, application.id, code)
     else:
         application = _insert_application(session, effect, ctx, "rejected")
         message_id = reject_at_once(session, application)
+        ctx.after_commit.append(partial(counters.count_decisions, ctx.services, [message_id]))
         job = partial(enqueue_sends, ctx.services.redis, [message_id])
     ctx.application_id = application.id
     ctx.after_commit.append(job)

@@ -1,38 +1,59 @@
-"""validate_application: the checks of spec 3.6 in order, then a quota place or the waitlist.
+"""Deciding applications: the checks of spec 3.6 in order, then a quota place or the waitlist.
 
-Once only: the decision is a conditional UPDATE ... WHERE status = 'pending' in the same
-transaction as its result message, so a second run (a retry, the reconciler) finds it
-decided and sends nothing. Fair order: places and waitlist positions are handed out
-under the (association, phase) quota lock, and the job that holds it decides every
-pending application of that association confirmed before its own first, oldest first
-- so whatever order the workers run in, confirmation order (created_at, id) decides.
+One job decides many: `decide_association(code)` takes the (association, open phase)
+quota lock and decides that association's pending applications in confirmation order
+(created_at, id), a batch per transaction, with one UPDATE of the quota and bulk writes
+of the decisions, their history and their result SMS - so throughput does not stop at
+RQ's cost per job. An application whose national ID the registry does not know has no
+association: `validate_application(id)` rejects it alone.
+
+Once only: each decision is a conditional UPDATE ... WHERE status = 'pending' of a row
+locked for the batch, in the same transaction as its result message, so a second run (a
+retry, the reconciler) finds it decided and sends nothing.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from flows.messages import render
 from gateway.monitoring import counters
 from gateway.platform.dates import jalali_date, utcnow
 from gateway.platform.phones import normalise_phone
 from gateway.platform.services import Services
-from gateway.programme.jobs import enqueue_sends
-from gateway.programme.results import add_result_message
+from gateway.programme.jobs import enqueue, enqueue_sends
 from gateway.programme.waitlist import carry_over
 from gateway.store import applications as store
 from gateway.store import phases, quotas
 from gateway.store.models import Application, Pensioner
-from gateway.store.registry import get_pensioner
 
-BATCH = 200
+BATCH = 500
+TIME_BUDGET = 20.0  # seconds one job decides before it hands on to a fresh one
 # Privacy (spec 3.6): a stranger must not learn whether a national ID is a pensioner's.
 REJECTION_KEYS = {
     "not_found": "result_rejected_records_mismatch",
     "pension_mismatch": "result_rejected_records_mismatch",
 }
+
+
+@dataclass
+class Decision:
+    """What one application is decided to be, with its result SMS (key and values)."""
+
+    application: Application
+    status: str
+    key: str
+    reason: str | None = None
+    flags: list[str] = field(default_factory=list)
+    association_code: str | None = None
+    phase: int | None = None
+    position: int | None = None
+    params: dict = field(default_factory=dict)
 
 
 def check_registry(application: Application, pensioner: Pensioner | None, phone_policy: str):
@@ -50,95 +71,121 @@ def check_registry(application: Application, pensioner: Pensioner | None, phone_
     return None, []
 
 
+def queue_decision(redis, application_id: int, association_code: str | None) -> None:
+    """Queue what decides a new application: its association's job, or its own when the
+    registry does not know it (one job for many applications of one association)."""
+    if association_code is None:
+        enqueue(redis, "validate_application", application_id)
+    else:
+        enqueue(redis, "decide_association", association_code, follow_up=True)
+
+
+def decide_association(services: Services, code: str) -> int:
+    """Decide the association's pending applications, oldest first; how many it decided.
+
+    Batch after batch while any is left, for TIME_BUDGET seconds; then it queues a fresh
+    job for the rest, so one busy association never holds a worker for long.
+    """
+    started, decided = time.monotonic(), 0
+    while True:
+        with services.database.session(write=True) as session:
+            message_ids, more = decide_batch(session, services.settings, code, utcnow())
+        counters.count_decisions(services, message_ids)
+        enqueue_sends(services.redis, message_ids)
+        decided += len(message_ids)
+        if not more:
+            return decided
+        if time.monotonic() - started > TIME_BUDGET:
+            enqueue(services.redis, "decide_association", code, follow_up=True)
+            return decided
+
+
+def decide_batch(session: Session, settings: Settings, code: str, now: datetime):
+    """One batch of the association's pending applications, decided under its quota lock;
+    (result SMS ids, whether more are pending)."""
+    phase = phases.open_phase(session, now)
+    if phase is None:
+        rows = store.pending_of_association(session, code, BATCH)
+        closed = _phase_closed(session, settings, now)
+        decisions = [closed(application, pensioner) for application, pensioner in rows]
+        message_ids = store.record_decisions(session, decisions, now, _texts(decisions))
+        return message_ids, len(rows) == BATCH
+    quotas.lock_quota(session, code, phase.number)
+    message_ids = carry_over(session, code, phase.number, now)
+    rows = store.pending_of_association(session, code, BATCH)
+    limit, used, waitlisted = quotas.quota_counts(session, code, phase.number)
+    decisions = []
+    for application, pensioner in rows:
+        reason, flags = check_registry(application, pensioner, settings.PHONE_MATCH_POLICY)
+        if reason:
+            decisions.append(_rejection(application, reason, flags, code))
+        elif used < limit:
+            used += 1
+            decisions.append(
+                Decision(application, "approved", "result_approved", flags=flags,
+                         association_code=code, phase=phase.number)
+            )  # fmt: skip
+        else:
+            waitlisted += 1
+            decisions.append(
+                Decision(application, "waitlisted", "result_waitlisted", flags=flags,
+                         association_code=code, phase=phase.number, position=waitlisted,
+                         params={"position": waitlisted})
+            )  # fmt: skip
+    quotas.set_quota_counts(session, code, phase.number, used=used, waitlisted=waitlisted)
+    message_ids += store.record_decisions(session, decisions, now, _texts(decisions))
+    return message_ids, len(rows) == BATCH
+
+
 def validate_application(services: Services, application_id: int) -> None:
-    """Decide one pending application (once, however often it runs) and queue its SMS."""
-    database = services.database
-    with database.session(write=True) as session:
-        application = store.get_application(session, application_id)
-        if application is None or application.status != "pending":
-            return
-        message_ids = decide_application(session, services.settings, application, utcnow())
+    """Decide one pending application: with its association's batch when the registry
+    knows its national ID, else rejected alone (`not_found`)."""
+    with services.database.session(write=True) as session:
+        found = store.pending_with_pensioner(session, application_id)
+        if found is None:
+            return  # decided already
+        application, pensioner = found
+        if pensioner is None:
+            now = utcnow()
+            decisions = [_rejection(application, "not_found", [], None)]
+            message_ids = store.record_decisions(session, decisions, now, _texts(decisions))
+    if pensioner is not None:
+        decide_association(services, pensioner.association_code)
+        return
     counters.count_decisions(services, message_ids)
     enqueue_sends(services.redis, message_ids)
 
 
-def decide_application(
-    session: Session, settings: Settings, application: Application, now: datetime
-) -> list[int]:
-    """Decide `application` (and, for a quota, the earlier pending ones); return SMS ids."""
-    pensioner = get_pensioner(session, application.national_id)
-    reason, flags = check_registry(application, pensioner, settings.PHONE_MATCH_POLICY)
-    code = pensioner.association_code if pensioner else None
-    if reason:
-        return _reject(session, application, reason, flags, now, association_code=code)
-    phase = phases.open_phase(session, now)
-    if phase is None:
-        upcoming = phases.next_phase(session, now)
-        if upcoming is None:
-            return _reject(
-                session, application, "phase_closed", flags, now,
-                association_code=code, key="result_rejected_programme_closed",
-            )  # fmt: skip
-        date = jalali_date(upcoming.opens_at, settings.TIMEZONE)
-        return _reject(
-            session, application, "phase_closed", flags, now, association_code=code, date=date
-        )
-    policy = settings.PHONE_MATCH_POLICY
-    return allocate_in_order(session, policy, code, phase.number, application, now)
-
-
-def allocate_in_order(
-    session: Session, policy: str, code: str, phase: int, last: Application, now
-) -> list[int]:
-    """Under the quota lock: carry the old waitlist over, then decide every pending
-    application of the association up to `last`, oldest first."""
-    quotas.lock_quota(session, code, phase)
-    ids = carry_over(session, code, phase, now)
-    while True:
-        rows = store.pending_up_to(session, code, last, BATCH)  # locked, oldest first
-        for application, pensioner in rows:
-            reason, flags = check_registry(application, pensioner, policy)
-            if reason:
-                ids += _reject(session, application, reason, flags, now, association_code=code)
-            else:
-                ids += _place(session, application, code, phase, flags, now)
-        if len(rows) < BATCH or rows[-1][0].id == last.id:
-            return ids
-
-
-def _place(session, application, code: str, phase: int, flags, now) -> list[int]:
-    """A place, or the next waitlist position; given back if the application was decided
-    (or cancelled) meanwhile, so no place is ever held by nobody."""
-    if quotas.take_quota_place(session, code, phase):
-        status, position, key = "approved", None, "result_approved"
-    else:
-        status, position = "waitlisted", quotas.append_to_waitlist(session, code, phase)
-        key = "result_waitlisted"
-    message_ids = _record(
-        session, application, key, {"position": position}, now,
-        status=status, reason=None, flags=flags, association_code=code, phase=phase,
-        waitlist_position=position,
-    )  # fmt: skip
-    if not message_ids and status == "approved":
-        quotas.free_quota_place(session, code, phase)
-    elif not message_ids:
-        quotas.close_waitlist_gap(session, code, phase, after=position - 1)
-    return message_ids
-
-
-def _reject(session, application, reason, flags, now, association_code, key=None, **params):
+def _rejection(application, reason: str, flags, code: str | None, key=None, **params):
     key = key or REJECTION_KEYS.get(reason, f"result_rejected_{reason}")
-    return _record(
-        session, application, key, params, now,
-        status="rejected", reason=reason, flags=flags, association_code=association_code,
+    return Decision(
+        application, "rejected", key, reason=reason, flags=flags, association_code=code,
+        params=params,
     )  # fmt: skip
 
 
-def _record(session, application, key: str, params: dict, now, flags, **values) -> list[int]:
-    """Store the decision if still pending, with its history and its result SMS."""
-    values.update(flags=",".join(flags), decided_at=now)
-    if not store.record_decision(session, application.id, "pending", **values):
-        return []  # decided meanwhile by another run: no second message
-    detail = " ".join(f"{k}={v}" for k, v in values.items() if v and k != "decided_at")
-    store.add_event(session, application.id, "decided", detail)
-    return [add_result_message(session, application, key, **params)]
+def _phase_closed(session: Session, settings: Settings, now: datetime):
+    """No phase is open: the rejection, naming the next phase's opening date if any."""
+    upcoming = phases.next_phase(session, now)
+    if upcoming is None:
+        key, params = "result_rejected_programme_closed", {}
+    else:
+        key, params = None, {"date": jalali_date(upcoming.opens_at, settings.TIMEZONE)}
+    policy = settings.PHONE_MATCH_POLICY
+
+    def decide(application, pensioner):
+        reason, flags = check_registry(application, pensioner, policy)
+        code = pensioner.association_code if pensioner else None
+        if reason:
+            return _rejection(application, reason, flags, code)
+        return _rejection(application, "phase_closed", flags, code, key=key, **params)
+
+    return decide
+
+
+def _texts(decisions: list[Decision]) -> list[str]:
+    """Each decision's result SMS in its pensioner's language."""
+    return [
+        render(d.key, d.application.lang, tracking_code=d.application.tracking_code, **d.params)
+        for d in decisions
+    ]

@@ -37,6 +37,7 @@ QUEUE_NAMES = tuple(QUEUES)
 # job name -> its queue; the RQ function is workers.jobs.<name>.
 JOBS = {
     "validate_application": "decisions",
+    "decide_association": "decisions",
     "promote_waitlist": "decisions",
     "reconcile": "decisions",
     "send_sms": "sms",
@@ -66,6 +67,7 @@ def enqueue(
     delay: timedelta | None = None,
     started_grace: float | None = None,
     once: bool = False,
+    follow_up: bool = False,
 ) -> bool:
     """Queue job `name(*args)` once; True when it was queued now.
 
@@ -74,50 +76,78 @@ def enqueue(
     (default: the args). A job started more than `started_grace` seconds ago counts as
     lost (its worker died) and is replaced too. `delay` runs it later (the scheduler).
     With `once`, an id is never run again while RQ remembers it (the reconciler's tick).
+    With `follow_up`, a job that is running already gets one more queued after it (under
+    the id + `-next`), for work that arrived after it last looked.
     """
     queue_name = JOBS[name]
-    policy = QUEUES[queue_name]
     rq_id = job_id(name, *(args if key is None else key))
     queue = get_queue(queue_name, connection)
     put = queue.enqueue if delay is None else partial(queue.enqueue_in, delay)
-    options = {
-        "job_id": rq_id,
-        "unique": True,
-        "job_timeout": policy.timeout,
-        "retry": Retry(max=policy.retries, interval=list(policy.intervals)),
-        "result_ttl": 3600,
-        "failure_ttl": 7 * 24 * 3600,
-    }
+    options = {"job_id": rq_id, "unique": True, **_policy(queue_name)}
     for _attempt in range(3):
         try:
             put(f"workers.jobs.{name}", *args, **options)
             return True
         except DuplicateJobError:
-            if once or _is_live(connection, rq_id, started_grace):
+            status = _live_status(connection, rq_id, started_grace)
+            if follow_up and status == JobStatus.STARTED and not rq_id.endswith("-next"):
+                options["job_id"] = rq_id = f"{rq_id}-next"
+                continue
+            if once or status is not None:
                 return False
     raise RuntimeError(f"could not queue {rq_id}")  # three races lost in a row
 
 
-def _is_live(connection: Redis, rq_id: str, started_grace: float | None) -> bool:
-    """Whether the job of that id still waits or runs; if not, it is deleted."""
+def _live_status(connection: Redis, rq_id: str, started_grace: float | None):
+    """The status of the job of that id while it waits or runs; None (and the job
+    deleted) once it finished, failed or its worker died."""
     try:
         job = Job.fetch(rq_id, connection=connection)
     except NoSuchJobError:
-        return False
+        return None
     status = job.get_status(refresh=False)
     if status in _WAITING:
-        return True
+        return status
     if status == JobStatus.STARTED and (
         started_grace is None
         or job.started_at is None
         or (rq_now() - job.started_at).total_seconds() < started_grace
     ):
-        return True
+        return status
     job.delete()
-    return False
+    return None
+
+
+def _policy(queue_name: str) -> dict:
+    policy = QUEUES[queue_name]
+    return {
+        "job_timeout": policy.timeout,
+        "retry": Retry(max=policy.retries, interval=list(policy.intervals)),
+        "result_ttl": 3600,
+        "failure_ttl": 7 * 24 * 3600,
+    }
 
 
 def enqueue_sends(connection: Redis, message_ids) -> None:
-    """Queue send_sms for messages already committed."""
-    for message_id in message_ids:
-        enqueue(connection, "send_sms", message_id)
+    """Queue send_sms for messages just committed, all in one Redis round trip.
+
+    The messages are new, so no job can hold their ids yet; a re-queue of an old one
+    (the reconciler) goes through enqueue() and its checks instead.
+    """
+    message_ids = list(message_ids)
+    if len(message_ids) < 2:
+        for message_id in message_ids:
+            enqueue(connection, "send_sms", message_id)
+        return
+    queue, options = get_queue("sms", connection), _policy("sms")
+    options["timeout"] = options.pop("job_timeout")
+    jobs = [
+        Queue.prepare_data(
+            "workers.jobs.send_sms", (message_id,), job_id=job_id("send_sms", message_id),
+            **options,
+        )
+        for message_id in message_ids
+    ]  # fmt: skip
+    with connection.pipeline() as pipe:
+        queue.enqueue_many(jobs, pipeline=pipe)
+        pipe.execute()

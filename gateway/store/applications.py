@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from gateway.store.messages import add_outbound_messages
 from gateway.store.models import LIVE_STATUSES, Application, ApplicationEvent, Pensioner
 
 
@@ -47,21 +48,89 @@ def latest_application_of_phone(session: Session, phone: str) -> Application | N
     )
 
 
-def pending_up_to(session: Session, association_code: str, last: Application, limit: int):
-    """Pending applications of the association confirmed no later than `last`, in order."""
+def pending_of_association(session: Session, association_code: str, limit: int):
+    """The association's pending applications (with their registry rows) in confirmation
+    order, locked for the transaction; PostgreSQL re-checks `pending` after a wait."""
     stmt = (
         select(Application, Pensioner)
         .join(Pensioner, Pensioner.national_id == Application.national_id)
-        .where(
-            Application.status == "pending",
-            Pensioner.association_code == association_code,
-            tuple_(Application.created_at, Application.id) <= (last.created_at, last.id),
-        )
+        .where(Application.status == "pending", Pensioner.association_code == association_code)
         .order_by(Application.created_at, Application.id)
         .limit(limit)
-        .with_for_update(of=Application)  # PostgreSQL re-checks `pending` after a wait
+        .with_for_update(of=Application)
     )
     return [tuple(row) for row in session.execute(stmt)]
+
+
+def pending_with_pensioner(session: Session, application_id: int):
+    """(application, its registry row or None) while it is pending, else None."""
+    stmt = (
+        select(Application, Pensioner)
+        .outerjoin(Pensioner, Pensioner.national_id == Application.national_id)
+        .where(Application.id == application_id, Application.status == "pending")
+        .with_for_update(of=Application)
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else tuple(row)
+
+
+_APPLICATIONS = Application.__table__
+_DECIDE = (
+    _APPLICATIONS.update()
+    .where(_APPLICATIONS.c.id == bindparam("b_id"), _APPLICATIONS.c.status == "pending")
+    .values(
+        status=bindparam("b_status"),
+        reason=bindparam("b_reason"),
+        flags=bindparam("b_flags"),
+        association_code=bindparam("b_code"),
+        phase=bindparam("b_phase"),
+        waitlist_position=bindparam("b_position"),
+        decided_at=bindparam("b_now"),
+        updated_at=bindparam("b_now"),
+    )
+)
+
+
+def record_decisions(session: Session, decisions, now: datetime, texts: list[str]) -> list[int]:
+    """Store the decisions of locked pending applications with their history and their
+    result SMS (queued); the SMS ids, in the decisions' order. All or nothing."""
+    if not decisions:
+        return []
+    connection = session.connection()
+    result = connection.execute(
+        _DECIDE,
+        [
+            {"b_id": d.application.id, "b_status": d.status, "b_reason": d.reason,
+             "b_flags": ",".join(d.flags), "b_code": d.association_code, "b_phase": d.phase,
+             "b_position": d.position, "b_now": now}
+            for d in decisions
+        ],
+    )  # fmt: skip
+    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(decisions):
+        raise RuntimeError("an application was decided by someone else during its batch")
+    events = [
+        {"application_id": d.application.id, "at": now, "event": "decided",
+         "detail": decision_detail(d)}
+        for d in decisions
+    ]  # fmt: skip
+    connection.execute(ApplicationEvent.__table__.insert(), events)
+    return add_outbound_messages(
+        session,
+        [
+            (d.application.phone, text, "result", d.application.id)
+            for d, text in zip(decisions, texts, strict=True)
+        ],
+    )
+
+
+def decision_detail(decision) -> str:
+    """The history line of a decision: `status=approved association_code=08 phase=1`."""
+    values = {
+        "status": decision.status, "reason": decision.reason, "flags": ",".join(decision.flags),
+        "association_code": decision.association_code, "phase": decision.phase,
+        "waitlist_position": decision.position,
+    }  # fmt: skip
+    return " ".join(f"{k}={v}" for k, v in values.items() if v)
 
 
 def record_decision(session: Session, application_id: int, expected: str, **values) -> bool:

@@ -122,6 +122,22 @@ def add_outbound_message(
     return message.id
 
 
+def add_outbound_messages(session: Session, rows: list[tuple]) -> list[int]:
+    """Store many SMS at once, each (phone, text, kind, application id), queued; their ids
+    in the rows' order (one INSERT for all)."""
+    if not rows:
+        return []
+    now = utcnow()
+    values = [
+        {"direction": "out", "channel": "sms", "phone": phone, "text": text,
+         "segments": count_segments(text).segments, "kind": kind, "status": "queued",
+         "attempts": 0, "application_id": application_id, "created_at": now, "updated_at": now}
+        for phone, text, kind, application_id in rows
+    ]  # fmt: skip
+    stmt = MESSAGES.insert().returning(MESSAGES.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(stmt, values).scalars())
+
+
 def cancel_scheduled(session: Session, phone: str, kind: str) -> None:
     """Cancel this phone's messages of `kind` still scheduled."""
     stmt = update(Message).where(

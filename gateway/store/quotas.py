@@ -30,6 +30,18 @@ def lock_quota(session: Session, association_code: str, phase: int, *, create=Tr
     return quota
 
 
+def quota_counts(session: Session, association_code: str, phase: int) -> tuple[int, int, int]:
+    """(limit, used, waitlisted) of the quota, read under lock_quota."""
+    stmt = select(Quota.limit, Quota.used, Quota.waitlisted).where(_quota(association_code, phase))
+    return tuple(session.execute(stmt).one())
+
+
+def set_quota_counts(session: Session, association_code: str, phase: int, *, used, waitlisted):
+    """Write the places used and the waitlist length a batch of decisions arrived at."""
+    stmt = update(Quota).where(_quota(association_code, phase))
+    session.execute(stmt.values(used=used, waitlisted=waitlisted))
+
+
 def add_quota(session: Session, code: str, phase: int, limit: int) -> Quota:
     quota = Quota(association_code=code, phase=phase, limit=limit, used=0)
     session.add(quota)

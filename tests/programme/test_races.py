@@ -104,7 +104,7 @@ def test_a_cancel_waiting_on_a_decision_cancels_what_the_decision_approved(
     add_pensioner(db, "0000000001")
     pending = add_application(db, "0000000001")
     decided, go_on = threading.Event(), threading.Event()
-    original = decisions.decide_application
+    original = decisions.decide_batch
 
     def decide_then_wait(*args, **kwargs):
         found = original(*args, **kwargs)
@@ -112,7 +112,7 @@ def test_a_cancel_waiting_on_a_decision_cancels_what_the_decision_approved(
         go_on.wait(30)  # the decision's transaction stays open here
         return found
 
-    monkeypatch.setattr(decisions, "decide_application", decide_then_wait)
+    monkeypatch.setattr(decisions, "decide_batch", decide_then_wait)
     decision, decision_result = run_in_thread(lambda: validate_application(pending.id))
     assert decided.wait(30)
     cancel, cancel_result = run_in_thread(

@@ -18,7 +18,7 @@ from gateway.programme import decisions
 
 # point -> (module, function): the job pauses right after that function returns.
 POINTS = {
-    "decide": (decisions, "decide_application"),
+    "decide": (decisions, "decide_batch"),
     "rate": (sending, "acquire_send_slot"),  # a send slot taken, nothing claimed yet
 }
 
