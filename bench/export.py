@@ -23,7 +23,7 @@ from gateway.platform.dates import utcnow
 from gateway.programme.bank_export import EXPORT_COLUMNS
 from gateway.programme.demo_data import generate_pensioners
 from gateway.store.models import Application
-from gateway.store.registry import upsert_pensioners
+from gateway.store.registry import PensionerLoader
 
 ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "400000"))
 CHUNK = 20_000
@@ -57,7 +57,9 @@ def fill_database(url: str) -> None:
     with Session(engine) as session:
         start = 0
         while chunk := list(islice(pensioners, CHUNK)):
-            upsert_pensioners(session, chunk)
+            loader = PensionerLoader(session)
+            loader.add(chunk)
+            loader.finish()
             session.connection().execute(
                 Application.__table__.insert(), application_rows(chunk, start)
             )

@@ -37,6 +37,8 @@ _TABLE = str.maketrans(
     _DROPPED,
 )
 _SPACE_RUN = re.compile(r"\s+")
+# Anything normalise_text would change besides runs of spaces: a fast path skips it.
+_NEEDS_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 # Characters that may sit inside one number: spaces, dots, dashes (any dash), and the
 # Arabic decimal / thousands separators.
 _JOINER = " .\\-\u2010-\u2015\u2212\u066b\u066c"
@@ -53,6 +55,8 @@ _ANSWER_PUNCTUATION = " .!,،؛;"
 
 def normalise_text(text: str) -> str:
     """Latin digits, Persian letters, no invisible marks, single spaces, trimmed."""
+    if not _NEEDS_TABLE.search(text):
+        return " ".join(text.split())  # one line, nothing to translate: spaces only
     text = text.translate(_TABLE)
     lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections import Counter
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
-from flows.parsing import normalise_text, parse_national_id, parse_pension_number
+from flows.parsing import (
+    national_id_check_digit,
+    normalise_text,
+    parse_national_id,
+    parse_pension_number,
+)
 from gateway.platform.dates import utcnow
 from gateway.platform.db import Database
-from gateway.platform.phones import normalise_phone
+from gateway.platform.phones import iranian_mobile, normalise_phone
 from gateway.programme.staff_files import (
     ImportReport,
     RejectLog,
@@ -32,7 +38,15 @@ CHUNK_ROWS = 20_000
 
 
 def parse_registry_row(values: dict, pension_digits: tuple[int, int] = (4, 12)) -> dict:
-    """One registry row -> a pensioner's columns; RowError names every bad field."""
+    """One registry row -> a pensioner's columns; RowError names every bad field.
+
+    A row as the organisation's files mostly hold it (Latin digits, a common mobile form)
+    is read by a fast path; any other goes through the full parsers, which also word
+    the reasons.
+    """
+    fast = _plain_row(values, pension_digits)
+    if fast is not None:
+        return fast
     return parse_fields(
         values,
         {
@@ -45,6 +59,38 @@ def parse_registry_row(values: dict, pension_digits: tuple[int, int] = (4, 12)) 
             "prior_loan": functools.partial(parse_flag, default=False),
         },
     )
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_FLAGS = {"": None, "1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def _plain_row(values: dict, digits: tuple[int, int]) -> dict | None:
+    """The row's columns when every field is in its plain form; None for the full parsers."""
+    national_id, pension = values["national_id"].strip(), values["pension_number"].strip()
+    if not (len(national_id) == 10 and _ASCII_DIGITS.fullmatch(national_id)):
+        return None
+    if national_id_check_digit(national_id[:9]) != int(national_id[9]) or len(set(national_id)) < 2:
+        return None
+    if not (digits[0] <= len(pension) <= digits[1] and _ASCII_DIGITS.fullmatch(pension)):
+        return None
+    name = " ".join(normalise_text(values["full_name"]).split())
+    code = " ".join(normalise_text(values["association_code"]).split())
+    if not name or len(name) > 200 or not code or len(code) > 16:
+        return None
+    mobile = values["mobile"].strip()
+    if mobile and (mobile := iranian_mobile(mobile)) is None:
+        return None
+    eligible = _FLAGS.get(values["eligible"].strip().lower(), "bad")
+    prior_loan = _FLAGS.get(values["prior_loan"].strip().lower(), "bad")
+    if eligible == "bad" or prior_loan == "bad":
+        return None
+    return {
+        "national_id": national_id, "pension_number": pension, "full_name": name,
+        "association_code": code, "mobile": mobile or None,
+        "eligible": True if eligible is None else eligible,
+        "prior_loan": False if prior_loan is None else prior_loan,
+    }  # fmt: skip
 
 
 def _parse_national_id(text: str) -> str:
@@ -104,16 +150,19 @@ def import_registry(
     with RejectLog(rejects_path) as rejects, database.session(write=True) as session:
         checked = checked_rows(path, REGISTRY_COLUMNS, parse, rejects, moved)
         rows = (row for _line, _values, row in checked)
+        loader = store.PensionerLoader(session)
         while chunk := list(islice(rows, chunk_rows)):
             now = utcnow()
             codes = Counter(row["association_code"] for row in chunk)
             for row in chunk:
                 row["updated_at"] = now
             store.add_associations(session, codes)
-            store.upsert_pensioners(session, chunk)
-            session.commit()  # short write transactions: SQLite writers elsewhere keep going
+            loader.add(chunk)
+            if not loader.staged:
+                session.commit()  # short write transactions: SQLite writers keep going
             imported += len(chunk)
             per_code.update(codes)
+        loader.finish()
         unnamed = store.unnamed_codes(session, per_code)
     report = rejects.report(imported, unnamed={code: per_code[code] for code in sorted(unnamed)})
     return _recorded(database, actor, path, report)

@@ -117,9 +117,10 @@ def checked_rows(
 def _named(header: list[str], values: list[str]) -> dict:
     if len(values) != len(header):
         raise RowError(f"expected {len(header)} columns, found {len(values)}")
-    if any("\ufffd" in value for value in values):
+    joined = "\t".join(values)
+    if "\ufffd" in joined:
         raise RowError("not UTF-8 text")
-    if any(_CONTROL.search(value) for value in values):
+    if _CONTROL.search(joined):
         raise RowError("a control character (such as NUL) in the text")
     return dict(zip(header, values, strict=True))
 

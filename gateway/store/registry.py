@@ -53,34 +53,47 @@ def unnamed_codes(session: Session, codes) -> set[str]:
     return set(session.scalars(stmt))
 
 
-def upsert_pensioners(session: Session, rows: list[dict]) -> int:
-    """Insert or update pensioners by national ID; of one ID's rows the later one wins."""
-    latest = list({row["national_id"]: row for row in rows}.values())
-    if session.get_bind().dialect.name == "postgresql":
-        _copy_pensioners(session, latest)
-    else:
-        stmt = dialect_insert(session, Pensioner.__table__)
-        updates = {c: stmt.excluded[c] for c in PENSIONER_COLUMNS[1:]}
-        stmt = stmt.on_conflict_do_update(index_elements=["national_id"], set_=updates)
-        session.connection().execute(stmt, latest)
-    return len(latest)
+class PensionerLoader:
+    """Pensioners upserted by national ID as chunks of a file arrive; of one ID's rows the
+    later one wins, within a chunk and across chunks.
 
+    PostgreSQL: each chunk is COPied into one staging table and a single set-based upsert
+    runs at the end, all in the caller's transaction. SQLite: each chunk is upserted at
+    once, and the caller commits between chunks so other writers keep going.
+    """
 
-def _copy_pensioners(session: Session, rows: list[dict]) -> None:
-    """PostgreSQL: COPY into a temporary table, then one INSERT ... ON CONFLICT."""
-    conn = session.connection()
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE pensioners_import (LIKE pensioners INCLUDING DEFAULTS) ON COMMIT DROP"
-    )
-    cursor = conn.connection.dbapi_connection.cursor()
-    with cursor.copy(f"COPY pensioners_import ({_COLUMN_LIST}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in PENSIONER_COLUMNS])
-    conn.exec_driver_sql(
-        f"INSERT INTO pensioners ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM pensioners_import "
-        f"ON CONFLICT (national_id) DO UPDATE SET {_UPDATED}"
-    )
-    conn.exec_driver_sql("DROP TABLE pensioners_import")
+    def __init__(self, session: Session):
+        self.session = session
+        self.staged = session.get_bind().dialect.name == "postgresql"
+        self.seen = 0
+        if self.staged:
+            session.connection().exec_driver_sql(
+                "CREATE TEMP TABLE pensioners_import "
+                "(LIKE pensioners INCLUDING DEFAULTS, line bigint) ON COMMIT DROP"
+            )
+
+    def add(self, rows: list[dict]) -> None:
+        if not self.staged:
+            latest = list({row["national_id"]: row for row in rows}.values())
+            stmt = dialect_insert(self.session, Pensioner.__table__)
+            updates = {c: stmt.excluded[c] for c in PENSIONER_COLUMNS[1:]}
+            stmt = stmt.on_conflict_do_update(index_elements=["national_id"], set_=updates)
+            self.session.connection().execute(stmt, latest)
+            return
+        cursor = self.session.connection().connection.dbapi_connection.cursor()
+        with cursor.copy(f"COPY pensioners_import ({_COLUMN_LIST}, line) FROM STDIN") as copy:
+            for number, row in enumerate(rows, self.seen):
+                copy.write_row([*(row[c] for c in PENSIONER_COLUMNS), number])
+        self.seen += len(rows)
+
+    def finish(self) -> None:
+        if self.staged:
+            self.session.connection().exec_driver_sql(
+                f"INSERT INTO pensioners ({_COLUMN_LIST}) "
+                f"SELECT DISTINCT ON (national_id) {_COLUMN_LIST} FROM pensioners_import "
+                f"ORDER BY national_id, line DESC "
+                f"ON CONFLICT (national_id) DO UPDATE SET {_UPDATED}"
+            )
 
 
 def save_association_name(session: Session, code: str, name: str | None) -> Association | None:
