@@ -38,7 +38,8 @@ _TABLE = str.maketrans(
 )
 _SPACE_RUN = re.compile(r"\s+")
 # Anything normalise_text would change besides runs of spaces: a fast path skips it.
-_NEEDS_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + "\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_LINE_BREAKS = "\n\r\v\f\x1c-\x1e\x85\u2028\u2029"
+_NEEDS_TABLE = re.compile("[" + re.escape("".join(map(chr, _TABLE))) + _LINE_BREAKS + "]")
 # Characters that may sit inside one number: spaces, dots, dashes (any dash), and the
 # Arabic decimal / thousands separators.
 _JOINER = " .\\-\u2010-\u2015\u2212\u066b\u066c"
