@@ -57,16 +57,20 @@ def escape_formula(value: str) -> str:
 
 def export_cells(row, timezone: str) -> list:
     """One application row -> its cells, in EXPORT_COLUMNS order (text escaped)."""
-    texts = [escape_formula(value or "") for value in row[:6]]
-    later = [escape_formula(value or "") for value in row[7:11]]
     return [
-        *texts,
-        row.phase,
-        *later,
-        iso_utc(row.created_at),
-        iso_utc(row.decided_at),
-        jalali_datetime(row.created_at, timezone),
+        *map(_cell, row[:6]),
+        row[6],  # the phase, a number
+        *map(_cell, row[7:11]),
+        iso_utc(row[11]),
+        iso_utc(row[12]),
+        jalali_datetime(row[11], timezone),
     ]
+
+
+def _cell(value) -> str:
+    if not value:
+        return ""
+    return escape_formula(value) if value[0] in _FORMULA_START else value
 
 
 def export_registrations(
