@@ -95,7 +95,8 @@ class Conversation:
         self.flow = dialog_flow(settings)
 
     def handle(self, inbound: Inbound) -> Outcome:
-        """Store the message, then answer it once; a redelivery gets the first answer again."""
+        """Answer a message once and store it with its reply in one transaction, before the
+        answer goes back; a redelivery gets the first answer again."""
         started = time.perf_counter()
         text, cut = clean_body(inbound.text)
         phone = normalise_phone(inbound.phone)
@@ -103,66 +104,49 @@ class Conversation:
             self._store_ignored(inbound, text)
             return Outcome(None, ended=inbound.medium == "ussd")
         s = self.settings
+        row = {
+            "channel": inbound.channel,
+            "external_id": inbound.dedupe_key(),
+            "phone": phone,
+            "text": text,
+            "segments": count_segments(text).segments,
+        }
         with self.sessions.turn(phone, s.RATE_LIMIT_WINDOW_SECONDS, inbound.session_id) as turn:
-            session, screen = turn.session, turn.screen
-            limited = turn.count > s.RATE_LIMIT_MESSAGES
-            with self.database.session() as db:
-                message, fresh = store.insert_inbound(
-                    db,
-                    channel=inbound.channel,
-                    external_id=inbound.dedupe_key(),
-                    phone=phone,
-                    text=text,
-                    segments=count_segments(text).segments,
-                    status="rate_limited" if limited else "received",
-                )
-                if session is None and not limited:
-                    lang = contacts.contact_lang(db, phone)
-                    session = None if lang is None else Session(self.flow.start, lang=lang)
-            if not fresh:
-                earlier = self._earlier_answer(message, inbound)
-                if earlier is not None:
-                    return earlier
-            elif limited:
-                counters.count_messages(self.services, inbound.channel, "in")
-                log_event(log, "rate_limited", channel=inbound.channel, phone=phone)
-                return Outcome(None, ended=inbound.medium == "ussd")
-            outcome = self._answer(turn, message, session, screen, text, cut)
-        MESSAGES.labels(inbound.channel, "in").inc()
-        log_event(
-            log,
-            "inbound",
-            channel=inbound.channel,
-            phone=phone,
-            state=outcome.state,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+            if turn.count > s.RATE_LIMIT_MESSAGES:
+                return self._store_limited(inbound, row)
+            session = turn.session or self._remembered(phone)
+            try:
+                outcome = self._answer(turn, inbound, row, session, cut)
+            except Exception:
+                self._store_unanswered(row)
+                raise
+        if outcome.state is not None:  # answered now, not a redelivery
+            MESSAGES.labels(inbound.channel, "in").inc()
+        ms = round((time.perf_counter() - started) * 1000, 1)
+        log_event(log, "inbound", channel=inbound.channel, phone=phone, state=outcome.state, ms=ms)
         return outcome
 
-    def _earlier_answer(self, message, inbound: Inbound) -> Outcome | None:
-        """The stored reply of a redelivered message; None if the first try never finished."""
-        if message.status == "received":
-            return None  # the first delivery died before answering: answer it now
+    def _remembered(self, phone: str) -> Session | None:
+        """A phone with no dialog under way starts in the language it chose before."""
         with self.database.session() as db:
-            reply = store.find_reply(db, message.id)
-        text = reply.text if reply else None
-        ended = inbound.medium == "ussd" and not (text or "").startswith("CON ")
-        return Outcome(text, ended=ended, state=message.state)
+            lang = contacts.contact_lang(db, phone)
+        return None if lang is None else Session(self.flow.start, lang=lang)
 
-    def _answer(self, turn, message, session, screen, text: str, cut: bool) -> Outcome:
+    def _answer(self, turn, inbound: Inbound, row: dict, session, cut: bool) -> Outcome:
         now = time.time()
-        ussd = None if screen is None else ussd_step(self.flow, screen, session, text, now)
-        result = ussd.step if ussd else step(self.flow, session, text, now, truncated=cut)
-        lang = result.session.lang
-        ctx = EffectContext(
-            services=self.services,
-            phone=message.phone,
-            channel=message.channel,
-            lang=lang,
-        )
-        state = result.session.state
+        screen = turn.screen
+        ussd = None if screen is None else ussd_step(self.flow, screen, session, row["text"], now)
+        result = ussd.step if ussd else step(self.flow, session, row["text"], now, truncated=cut)
+        lang, state = result.session.lang, result.session.state
+        ctx = EffectContext(services=self.services, phone=row["phone"], channel=row["channel"],
+                            lang=lang)  # fmt: skip
         turn.keep_alive()
-        with self.database.session(write=bool(result.effects)) as db:
+        with self.database.session() as db:  # its first statement writes: no upgrade later
+            message, fresh = store.insert_inbound(db, **row, status="handled", state=state)
+            if not fresh:
+                if message.status != "received":  # a redelivery: the first answer again
+                    return self._earlier_answer(db, message, inbound)
+                store.mark_inbound(db, message.id, "handled", state)  # its first try failed
             outcomes = run_effects(db, result.effects, ctx)
             reply = final_reply(self.flow, result, outcomes)
             if ussd is not None:
@@ -171,23 +155,42 @@ class Conversation:
                 reply_text = reply.render(lang) if reply else None
             if reply_text:
                 store.add_reply(
-                    db,
-                    message,
-                    reply_text,
-                    count_segments(reply_text).segments,
-                    state=state,
-                    application_id=ctx.application_id,
-                )
-            store.mark_inbound(db, message.id, "handled", state)
+                    db, message, reply_text, count_segments(reply_text).segments,
+                    state=state, application_id=ctx.application_id,
+                )  # fmt: skip
         before = session.state if session else None
         steps = funnel_steps(self.flow, before, result.entered)
         counters.count_turn(self.services, message, steps, bool(reply_text))
         turn.save(result.session, ussd.screen if ussd else None)
         ctx.run_after_commit()
         if reply_text:
-            MESSAGES.labels(message.channel, "out").inc()
+            MESSAGES.labels(row["channel"], "out").inc()
         ended = ussd.closes if ussd else result.ended
         return Outcome(reply_text, ended=ended, state=state, lang=lang)
+
+    @staticmethod
+    def _earlier_answer(db, message, inbound: Inbound) -> Outcome:
+        reply = store.find_reply(db, message.id)
+        text = reply.text if reply else None
+        ended = inbound.medium == "ussd" and not (text or "").startswith("CON ")
+        return Outcome(text, ended=ended)
+
+    def _store_limited(self, inbound: Inbound, row: dict) -> Outcome:
+        """Past the phone's rate limit: stored, counted, not answered."""
+        with self.database.session() as db:
+            _, fresh = store.insert_inbound(db, **row, status="rate_limited")
+        counters.count_messages(self.services, inbound.channel, "in", n=int(fresh))
+        log_event(log, "rate_limited", channel=inbound.channel, phone=row["phone"])
+        return Outcome(None, ended=inbound.medium == "ussd")
+
+    def _store_unanswered(self, row: dict) -> None:
+        """The answer failed (the carrier gets a 5xx and delivers again): keep the message
+        for the operators anyway, as `received`, which a redelivery then answers."""
+        try:
+            with self.database.session() as db:
+                store.insert_inbound(db, **row, status="received")
+        except Exception as exc:  # the database itself is down: the redelivery will tell
+            log_event(log, "inbound_not_stored", logging.WARNING, error=type(exc).__name__)
 
     def _store_ignored(self, inbound: Inbound, text: str) -> None:
         """Keep what a non-mobile or foreign sender sent, without starting a dialog."""
