@@ -9,7 +9,8 @@ from flask import Blueprint, jsonify
 from rq import Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-from gateway.console.auth import require_role
+from gateway.console.auth import require
+from gateway.console.roles import MONITOR
 from gateway.monitoring import counters as stats
 from gateway.platform import services
 from gateway.platform.dates import iso_utc, utcnow
@@ -24,7 +25,7 @@ FAILURES = ("failed", "undelivered")
 
 
 @bp.get("/monitor")
-@require_role("operator")
+@require(MONITOR)
 def monitor():
     """Everything the monitor page shows, polled every few seconds."""
     return jsonify(monitor_snapshot(utcnow()))

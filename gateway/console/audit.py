@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from gateway.console.auth import require_role
+from gateway.console.auth import require
 from gateway.console.i18n import add_strings
+from gateway.console.roles import AUDIT
 from gateway.platform import services
 from gateway.store.audit import recent_audit_events
 
 bp = Blueprint("console_audit", __name__, url_prefix="/console/audit")
-NAV = [("/console/audit", "nav.audit", ())]
+NAV = [("/console/audit", "nav.audit", AUDIT)]
 PAGE = 100
 add_strings(
     {
@@ -27,7 +28,7 @@ add_strings(
 
 
 @bp.get("")
-@require_role()
+@require(AUDIT)
 def index():
     """Filter by action; `before` is the last id of the previous page."""
     action = (request.args.get("action") or "").strip()[:64] or None

@@ -7,8 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flows.digits import latin_digits
 from flows.parsing import parse_national_id, read_single_number
 from flows.tracking import is_valid_tracking_code
-from gateway.console.auth import current_user, require_role
+from gateway.console.auth import current_user, require
 from gateway.console.i18n import add_strings, t
+from gateway.console.roles import CONVERSATIONS, UNMASKED_MESSAGES
 from gateway.monitoring import counters as stats
 from gateway.platform import services
 from gateway.platform.masking import mask_digits, mask_phone, mask_text
@@ -19,7 +20,7 @@ from gateway.store.audit import add_audit_event
 from gateway.store.messages import add_outbound_message
 
 bp = Blueprint("console_conversations", __name__, url_prefix="/console/conversations")
-NAV = [("/console/conversations", "nav.conversations", ("operator",))]
+NAV = [("/console/conversations", "nav.conversations", CONVERSATIONS)]
 SEARCH_KINDS = ("auto", "phone", "national_id", "tracking_code")
 
 add_strings(
@@ -83,8 +84,8 @@ def find_phones(session, kind: str, value: str) -> list[str]:
 class Privacy:
     """What one console user may see: operators get personal data masked, admins all."""
 
-    def __init__(self, role: str):
-        self.masked = role != "admin"
+    def __init__(self, user):
+        self.masked = not user.may(UNMASKED_MESSAGES)
 
     def phone(self, value):
         return mask_phone(value) if self.masked else value
@@ -97,7 +98,7 @@ class Privacy:
 
 
 @bp.route("", methods=["GET", "POST"])
-@require_role("operator")
+@require(CONVERSATIONS)
 def index():
     """POST a search, or GET ?message=ID (from the log, after a resend): one conversation."""
     # Searches are POSTed so that national IDs and phones stay out of URLs and access logs.
@@ -127,7 +128,7 @@ def index():
         message_events=store.events_of_messages(session, ids),
         applications=applications,
         application_events=store.events_of_applications(session, [a.id for a in applications]),
-        privacy=Privacy(current_user().role),
+        privacy=Privacy(current_user()),
     )
     return page, 400 if error else 200
 
@@ -139,7 +140,7 @@ def audit_search(kind: str, phones: int) -> None:
 
 
 @bp.post("/resend")
-@require_role("operator")
+@require(CONVERSATIONS)
 def resend():
     """Queue the latest result SMS of an application again, as a new message; audited."""
     application_id = request.form.get("application_id", "")

@@ -34,8 +34,31 @@ def jalali_input(moment: datetime | None) -> str:
     return f"{date.replace('/', '-')}T{time}"
 
 
+def association_name(code: str | None) -> str:
+    """`تهران (۰۸)`: an association's name with its code (names read once per request)."""
+    from gateway.console.session import request_state
+    from gateway.store.registry import associations
+
+    if not code:
+        return "-"
+    state = request_state()
+    if "associations" not in state:
+        session = services.request_session()
+        state["associations"] = {a.code: a.name for a in associations(session)}
+    name = state["associations"].get(code)
+    return f"{name} ({digits(code)})" if name else digits(code)
+
+
 def register_filters(app: Flask) -> None:
-    """Make the filters available to every template."""
+    """Make the filters (and the label helpers) available to every template."""
+    from gateway.console.labels import audit_details, history_detail, label
+
+    app.jinja_env.globals.update(
+        association_name=association_name,
+        label=label,
+        history_detail=history_detail,
+        audit_details=audit_details,
+    )
     app.jinja_env.filters.update(
         jalali=jalali,
         iso_utc=iso_utc,

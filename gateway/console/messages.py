@@ -6,16 +6,17 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request, url_for
 
-from gateway.console.auth import current_user, require_role
+from gateway.console.auth import current_user, require
 from gateway.console.conversations import Privacy
 from gateway.console.forms import FormError, choice, programme_moment, read_fields
 from gateway.console.i18n import add_strings, t
+from gateway.console.roles import MESSAGES
 from gateway.platform import services
 from gateway.store.models import MESSAGE_STATUSES
 from gateway.store.transcripts import MessageFilters, message_page
 
 bp = Blueprint("console_messages", __name__, url_prefix="/console/messages")
-NAV = [("/console/messages", "nav.messages", ("operator",))]
+NAV = [("/console/messages", "nav.messages", MESSAGES)]
 PAGE_SIZE = 50
 CHANNELS = ("twilio", "http", "ussd", "simulator", "sms", "console")
 DIRECTIONS = ("in", "out")
@@ -62,7 +63,7 @@ def read_filters(args) -> tuple[MessageFilters, list[str]]:
 
 
 @bp.get("")
-@require_role("operator")
+@require(MESSAGES)
 def index():
     filters, errors = read_filters(request.args)
     try:
@@ -85,6 +86,6 @@ def index():
         older=older,
         newest=url_for(".index", **kept) if before else None,
         choices={"channel": CHANNELS, "direction": DIRECTIONS, "status": STATUSES},
-        privacy=Privacy(current_user().role),
+        privacy=Privacy(current_user()),
     )
     return page, 400 if errors else 200

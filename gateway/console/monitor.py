@@ -6,14 +6,15 @@ from flask import Blueprint, jsonify, render_template, request
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.registry import FailedJobRegistry
 
-from gateway.console.auth import current_user, require_role
+from gateway.console.auth import current_user, require
 from gateway.console.i18n import STRINGS, add_strings, t
+from gateway.console.roles import MONITOR
 from gateway.platform import services
 from gateway.programme.jobs import QUEUE_NAMES, get_queue
 from gateway.store.audit import add_audit_event
 
 bp = Blueprint("console_monitor", __name__, url_prefix="/console/monitor")
-NAV = [("/console/monitor", "nav.monitor", ("operator",))]
+NAV = [("/console/monitor", "nav.monitor", MONITOR)]
 POLL_SECONDS = 5
 LABEL_PREFIXES = ("monitor.", "funnel.", "send.", "status.", "reason.", "field.phase")
 
@@ -75,7 +76,7 @@ add_strings(
 
 
 @bp.get("")
-@require_role("operator")
+@require(MONITOR)
 def index():
     return render_template("console/monitor.html", poll_ms=POLL_SECONDS * 1000, labels=labels())
 
@@ -87,7 +88,7 @@ def labels() -> dict[str, str]:
 
 
 @bp.post("/failed-jobs/retry")
-@require_role("operator")
+@require(MONITOR)
 def retry_failed_job():
     """Requeue one job of a queue's failed-job registry (JSON in, JSON out); audited."""
     data = request.get_json(silent=True) or request.form

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from redis.exceptions import RedisError
 
-from gateway.console.auth import association_scope, current_user, require_role
+from gateway.console.auth import association_scope, current_user, require
 from gateway.console.filters import digits
 from gateway.console.forms import FormError, programme_moment, whole_number
 from gateway.console.i18n import add_strings, t
+from gateway.console.roles import EDIT_QUOTAS, QUOTAS
 from gateway.platform import services
 from gateway.programme.phases import PhaseError, phase_state, set_phase
 from gateway.programme.quotas import set_quota
@@ -18,7 +19,7 @@ from gateway.store import quotas as queries
 from gateway.store.phases import list_phases
 
 bp = Blueprint("console_quotas", __name__, url_prefix="/console/quotas")
-NAV = [("/console/quotas", "nav.quotas", ("operator", "staff"))]
+NAV = [("/console/quotas", "nav.quotas", QUOTAS)]
 add_strings(
     {
         "quota.title": ("مراحل و سهمیه‌ها", "Phases and quotas"),
@@ -53,7 +54,7 @@ add_strings(
 
 
 @bp.get("")
-@require_role("operator", "staff")
+@require(QUOTAS)
 def index():
     """Each phase with its dates and its quotas as bars (staff: their association only)."""
     session = services.request_session()
@@ -65,12 +66,12 @@ def index():
         "console/quotas.html",
         phases=[(p, phase_state(p.opens_at, p.closes_at)) for p in list_phases(session)],
         by_phase=by_phase,
-        may_edit=current_user().role == "admin",
+        may_edit=current_user().may(EDIT_QUOTAS),
     )
 
 
 @bp.post("/<code>/<int:phase>")
-@require_role()
+@require(EDIT_QUOTAS)
 def edit_quota(code: str, phase: int):
     """Admin: set a limit; below the places used is refused, raising promotes the waitlist."""
     quota = queries.find_quota(services.request_session(), code, phase)
@@ -102,7 +103,7 @@ def _promote(code: str, phase: int) -> None:
 
 
 @bp.post("/phases/<int:number>")
-@require_role()
+@require(EDIT_QUOTAS)
 def edit_phase(number: int):
     """Admin: move a phase's dates (Gregorian or Jalali, programme time); no overlaps."""
     try:

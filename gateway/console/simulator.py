@@ -7,15 +7,16 @@ import uuid
 
 from flask import Blueprint, jsonify, render_template, request
 
-from gateway.console.auth import require_role
+from gateway.console.auth import require
 from gateway.console.i18n import add_strings, t
+from gateway.console.roles import SIMULATOR
 from gateway.dialog import current_conversation
 from gateway.dialog.conversation import Inbound
 from gateway.platform import services
 from gateway.platform.phones import is_allowed_mobile, normalise_phone
 
 bp = Blueprint("console_simulator", __name__, url_prefix="/console")
-NAV = [("/console/simulator", "nav.simulator", ("operator",))]
+NAV = [("/console/simulator", "nav.simulator", SIMULATOR)]
 CHANNEL = "simulator"
 MAX_TEXT = 1600
 MAX_INPUTS = 30
@@ -62,13 +63,13 @@ def only_where_enabled():
 
 
 @bp.get("/simulator")
-@require_role("operator")
+@require(SIMULATOR)
 def index():
     return render_template("console/simulator.html")
 
 
 @bp.post("/api/simulator")
-@require_role("operator")
+@require(SIMULATOR)
 def send():
     """JSON in: {mode: sms|ussd, phone, text} or {mode: ussd, phone, session_id, inputs}."""
     data = request.get_json(silent=True)

@@ -40,7 +40,7 @@ def full_quota(db, programme):
 def test_the_page_draws_used_limit_and_waitlist_as_bars(signed_in, full_quota):
     page = signed_in("tehran").get("/console/quotas").text
     assert 'aria-label="گرفته‌شده ۲ / ۲"' in page
-    assert 'class="fill full" style="width: 100.0%"' in page
+    assert 'class="fill full" data-fill="100.0"' in page
     assert 'class="bar wait"' in page and "<form" not in page.split("<main>")[1]
 
 
