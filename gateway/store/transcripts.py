@@ -23,6 +23,8 @@ class MessageFilters:
     status: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    phone: str | None = None  # E.164
+    text: str | None = None  # part of the message's text
 
 
 def phones_of_national_id(session: Session, national_id: str) -> list[str]:
@@ -99,9 +101,12 @@ def message_page(
         (Message.channel, filters.channel),
         (Message.direction, filters.direction),
         (Message.status, filters.status),
+        (Message.phone, filters.phone),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    if filters.text:
+        stmt = stmt.where(Message.text.contains(filters.text, autoescape=True))
     if filters.since is not None:
         stmt = stmt.where(Message.created_at >= filters.since)
     if filters.until is not None:
