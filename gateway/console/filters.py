@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 
@@ -49,6 +49,17 @@ def association_name(code: str | None) -> str:
     return f"{name} ({digits(code)})" if name else digits(code)
 
 
+def jalali_last_day(closes: datetime | None) -> str:
+    """A phase's close as the form shows it: `1405-09-30` (that day included) when it
+    closes at midnight programme time, else the exact moment `1405-09-30T18:00`."""
+    if closes is None:
+        return ""
+    value = jalali_input(closes)
+    if value.endswith("T00:00"):
+        return jalali_input(closes - timedelta(days=1))[: -len("T00:00")]
+    return value
+
+
 def register_filters(app: Flask) -> None:
     """Make the filters (and the label helpers) available to every template."""
     from gateway.console.labels import audit_details, history_detail, label
@@ -63,6 +74,7 @@ def register_filters(app: Flask) -> None:
         jalali=jalali,
         iso_utc=iso_utc,
         jalali_input=jalali_input,
+        jalali_last_day=jalali_last_day,
         digits=digits,
         mask_nid=mask_digits,
         mask_phone=mask_phone,

@@ -28,7 +28,7 @@ TABLE = [
         LOGIN, 403, 403, 403, 302,
     )),
     ("GET", "/console/quotas", None, (LOGIN, 200, 200, 200, 200)),
-    ("POST", "/console/quotas/08/1", {"limit": "5"}, (LOGIN, 403, 403, 403, 302)),
+    ("POST", "/console/quotas/phases/1/limits", {"limit-08": "5"}, (LOGIN, 403, 403, 403, 302)),
     ("POST", "/console/quotas/phases/2", {"opens": "2030-01-01", "closes": "2030-02-01"}, (
         LOGIN, 403, 403, 403, 302,
     )),
@@ -100,7 +100,7 @@ def test_route_access_by_role_and_association(
 def test_refused_changes_change_nothing(app, signed_in, world, db, role):
     client = signed_in(role)
     post(client, f"/console/registrations/{world['own']}/cancel", {"reason": "duplicate"})
-    post(client, "/console/quotas/08/1", {"limit": "9"})
+    post(client, "/console/quotas/phases/1/limits", {"limit-08": "9"})
     post(client, "/console/users", {"username": "x1", "role": "admin", "password": "p" * 12,
                                     "password2": "p" * 12})  # fmt: skip
     db.rollback()
