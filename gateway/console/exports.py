@@ -51,6 +51,14 @@ add_strings(
         "exp.state.done": ("آماده", "ready"),
         "exp.state.failed": ("ناموفق", "failed"),
         "exp.gone": ("این فایل دیگر موجود نیست.", "This file is gone."),
+        "exp.csv_hint": (
+            "برای خواندن در اکسل XLSX را بگیرید. CSV برای سامانهٔ بانک است: اگر آن را در اکسل"
+            " باز می‌کنید، از Data ← From Text/CSV ستون‌ها را «Text» بگیرید تا صفرهای آغاز کد ملی"
+            " نیفتد.",
+            "For reading in Excel take XLSX. CSV is for the bank's system: to open it in Excel,"
+            " use Data > From Text/CSV and make the columns Text, or national IDs lose their"
+            " leading zeros.",
+        ),
     }
 )
 

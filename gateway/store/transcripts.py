@@ -52,6 +52,25 @@ def transcript(session: Session, phone: str, limit: int = TRANSCRIPT_LIMIT) -> l
     return list(reversed(session.scalars(stmt).all()))
 
 
+def latest_message_id(session: Session, phone: str) -> int:
+    """The newest message id of a phone (0 when it has none)."""
+    stmt = select(Message.id).where(Message.phone == phone).order_by(Message.id.desc()).limit(1)
+    return session.scalar(stmt) or 0
+
+
+def sent_after(session: Session, phone: str, after: int, statuses) -> list[Message]:
+    """The phone's outbound messages after id `after` that are not dialog replies (result
+    SMS, reminders) and have reached one of `statuses`, oldest first."""
+    stmt = select(Message).where(
+        Message.phone == phone,
+        Message.id > after,
+        Message.direction == "out",
+        Message.kind != "reply",
+        Message.status.in_(statuses),
+    )
+    return list(session.scalars(stmt.order_by(Message.id).limit(20)))
+
+
 def events_of_messages(session: Session, message_ids: list[int]) -> dict[int, list[MessageEvent]]:
     found: dict[int, list[MessageEvent]] = defaultdict(list)
     if message_ids:
