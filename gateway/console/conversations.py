@@ -162,13 +162,12 @@ def _page(found, error: str | None = None, by: str = "auto"):
     )
 
 
-def _shown(found, privacy: Privacy) -> str:
-    """What was searched for, as this user may see it (the box itself starts empty)."""
+def _shown(found, privacy: Privacy) -> tuple[str, str] | None:
+    """(what kind, the value) searched for, as this user may see it (the box starts empty)."""
     if not found or found[0] == "message":
-        return ""
+        return None
     kind, value = found
-    shown = privacy.phone(value) if kind == "phone" else privacy.digits(value)
-    return f"{t('field.' + kind)}: {shown}"
+    return t("field." + kind), privacy.phone(value) if kind == "phone" else privacy.digits(value)
 
 
 def audit_search(kind: str, phones: int) -> None:

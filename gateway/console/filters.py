@@ -27,11 +27,11 @@ def jalali(moment: datetime | None) -> str:
 
 
 def jalali_input(moment: datetime | None) -> str:
-    """`1405-09-04T08:30`: a moment as a Jalali form value (Latin digits), programme time."""
+    """`1405-09-04 08:30`: a moment as a Jalali form value (Latin digits), programme time."""
     if moment is None:
         return ""
     date, time = jalali_datetime(moment, services.settings().TIMEZONE).split()
-    return f"{date.replace('/', '-')}T{time}"
+    return f"{date.replace('/', '-')} {time}"
 
 
 def association_name(code: str | None) -> str:
@@ -51,12 +51,12 @@ def association_name(code: str | None) -> str:
 
 def jalali_last_day(closes: datetime | None) -> str:
     """A phase's close as the form shows it: `1405-09-30` (that day included) when it
-    closes at midnight programme time, else the exact moment `1405-09-30T18:00`."""
+    closes at midnight programme time, else the exact moment `1405-09-30 18:00`."""
     if closes is None:
         return ""
     value = jalali_input(closes)
-    if value.endswith("T00:00"):
-        return jalali_input(closes - timedelta(days=1))[: -len("T00:00")]
+    if value.endswith(" 00:00"):
+        return jalali_input(closes - timedelta(days=1))[: -len(" 00:00")]
     return value
 
 

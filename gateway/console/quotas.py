@@ -45,8 +45,8 @@ add_strings(
         "quota.save_dates": ("ذخیرهٔ تاریخ‌ها", "Save dates"),
         "quota.total": ("جمع", "Total"),
         "quota.opens_hint": (
-            "از آغاز این روز (یا از ساعتی که بنویسید، مانند ۱۴۰۵-۰۹-۰۱T08:00)",
-            "From the start of this day (or the time you write, like 1405-09-01T08:00)",
+            "از آغاز این روز، یا از ساعتی که بنویسید (مانند ۱۴۰۵-۰۹-۰۱ ۰۸:۰۰)",
+            "From the start of this day, or the time you write (like 1405-09-01 08:00)",
         ),
         "quota.closes_hint": (
             "خود این روز هم جزو مرحله است (تا پایان روز)؛ با ساعت، تا همان لحظه",

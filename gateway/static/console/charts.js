@@ -19,7 +19,7 @@ function niceCeiling(value) {
   return step * power;
 }
 
-// Draw series = [{name, values}] (equal lengths, oldest first) into the <svg> element.
+// Draw series = [{name, code, values}] (equal lengths, oldest first) into the <svg> element.
 // `format` turns a number into text (Persian digits in the Persian console); `xLabels`
 // are spread evenly under the time axis.
 function drawLineChart(svg, series, options) {
@@ -51,7 +51,7 @@ function drawLineChart(svg, series, options) {
     const path = line.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     const polyline = svgElement("polyline", {
       points: path, fill: "none", stroke: colour, "stroke-width": 2,
-      "data-series": line.name,
+      "data-series": line.code || line.name,
     });
     polyline.appendChild(svgElement("title", {}, line.name));
     svg.appendChild(polyline);

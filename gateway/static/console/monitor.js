@@ -70,7 +70,7 @@
     const xLabels = [m[0], m[Math.floor(m.length / 2)], m[m.length - 1]].map(clock);
     ["in", "out"].forEach((direction) => {
       const series = Object.entries(data.series).map(([channel, both]) => (
-        { name: label(`channel.${channel}`), values: both[direction] }));
+        { name: label(`channel.${channel}`), code: channel, values: both[direction] }));
       const tip = (i) => [clock(m[i]), ...series.map((s) => `${s.name}: ${fmt(s.values[i])}`)];
       const legend = drawLineChart(document.getElementById(`chart-${direction}`), series,
         { format: fmt, xLabels, tip });
@@ -86,7 +86,8 @@
       return [name, numberCell(data.sends_hour[status]), numberCell(data.sends_today[status])];
     }));
     const rate = (value) => (value === null ? "-" : percent.format(value));
-    document.getElementById("delivery-rate").textContent = rate(data.rates.delivery);
+    document.getElementById("delivery-rate").textContent =
+      rate(data.rates.no_reports ? null : data.rates.delivery);
     document.getElementById("failure-rate").textContent = rate(data.rates.failure);
     document.getElementById("no-reports").hidden = !data.rates.no_reports;
     fillRows(document.getElementById("failures"), data.failures_today.map((row) => [
