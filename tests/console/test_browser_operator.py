@@ -14,11 +14,13 @@ from tests.console.pensioners import add_registry, register
 pytestmark = needs_chromium
 SCREEN = {"width": 1366, "height": 900}
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+HTTP_TOKEN = "kannel-shared-secret"
 
 
 @pytest.fixture
 def settings_overrides():
-    return {"TWILIO_AUTH_TOKEN": TOKEN}
+    # Every channel a test calls has its secret set and sent (webhooks refuse without one).
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "HTTP_SMS_TOKEN": HTTP_TOKEN}
 
 
 def sign_in_operator(browser, base: str):
@@ -46,7 +48,8 @@ def test_the_monitor_counts_move_while_messages_arrive(browser, live, db):
     twilio = TwilioPhone(live, "09121000001")
     for body in ("وام", nid, "123456", "1"):
         assert twilio.send(body)
-    form = {"from": "09121000002", "to": "7070", "text": "وام", "id": "kannel-1"}
+    form = {"from": "09121000002", "to": "7070", "text": "وام", "id": "kannel-1",
+            "token": HTTP_TOKEN}  # fmt: skip
     assert post_form(f"{live}/webhooks/http/sms", form)[0] == 200
     # No reload: the page polls every 5 s and redraws.
     # Selectors, not wait_for_function: the console's CSP forbids evaluating strings.
