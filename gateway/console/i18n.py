@@ -87,7 +87,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.filter": ("نمایش", "Filter"),
     "common.save": ("ذخیره", "Save"),
     "common.next": ("صفحهٔ بعد", "Next page"),
-    "common.first": ("ابتدا", "First page"),
     "common.none": ("چیزی پیدا نشد.", "Nothing found."),
     "common.back": ("بازگشت", "Back"),
     "common.saved": ("ذخیره شد.", "Saved."),

@@ -58,7 +58,6 @@ add_strings(
         "reg.total": ("{n} درخواست", "{n} applications"),
         "reg.page": ("صفحهٔ {n} از {of}", "Page {n} of {of}"),
         "reg.previous": ("صفحهٔ قبل", "Previous page"),
-        "reg.open": ("باز کردن", "Open"),
         "form.bad_search": (
             "این عدد نه کد پیگیری است، نه کد ملی، نه تلفن.",
             "That number is not a tracking code, a national ID or a phone.",
