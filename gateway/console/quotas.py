@@ -45,7 +45,8 @@ add_strings(
         "quota.save_dates": ("ذخیرهٔ تاریخ‌ها", "Save dates"),
         "quota.total": ("جمع", "Total"),
         "quota.opens_hint": (
-            "از آغاز این روز، یا از ساعتی که بنویسید (مانند ۱۴۰۵-۰۹-۰۱ ۰۸:۰۰)",
+            # The example is isolated left to right, or it reads backwards on the page.
+            "از آغاز این روز، یا از ساعتی که بنویسید (مانند \u2066۱۴۰۵-۰۹-۰۱ ۰۸:۰۰\u2069)",
             "From the start of this day, or the time you write (like 1405-09-01 08:00)",
         ),
         "quota.closes_hint": (
