@@ -169,6 +169,11 @@ def main() -> None:
     drop_schema(url)
     upgrade_database(url)
     app = create_app(settings)
+    with app.app_context():  # services are the app's
+        run(app, url)
+
+
+def run(app, url: str) -> None:
     engine = services.database().engine
     started = time.perf_counter()
     fill(engine)

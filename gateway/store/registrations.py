@@ -21,7 +21,7 @@ class Search:
 
     tracking_code: str | None = None
     national_id: str | None = None
-    phone: str | None = None  # E.164: the applying phone or the registry's mobile
+    phone: str | None = None  # E.164: the phone that applied (indexed; the registry's is not)
     name: str | None = None  # part of the registry's full name
 
 
@@ -75,7 +75,7 @@ def _matching(search: Search):
     tests = [
         (search.tracking_code, lambda v: Application.tracking_code == v),
         (search.national_id, lambda v: Application.national_id == v),
-        (search.phone, lambda v: or_(Application.phone == v, Pensioner.mobile == v)),
+        (search.phone, lambda v: Application.phone == v),
         (search.name, lambda v: Pensioner.full_name.contains(v, autoescape=True)),
     ]
     found = [test(value) for value, test in tests if value]
