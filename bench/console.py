@@ -21,9 +21,11 @@ from gateway import create_app
 from gateway.console import api
 from gateway.platform import services
 from gateway.platform.dates import utcnow
+from gateway.store import registrations
 from gateway.store import transcripts as store
 from gateway.store.migrate import drop_schema, upgrade_database
 from gateway.store.models import Application, Message
+from gateway.store.registrations import RegistrationFilters, Search
 from gateway.store.transcripts import MessageFilters
 
 DATABASE_URL = os.environ.get(
@@ -106,6 +108,7 @@ def queries(app, session) -> dict:
     ussd = MessageFilters(channel="ussd", direction="in")
     ranged = MessageFilters(channel="http", since=utcnow() - timedelta(days=3))
     app_row = session.scalar(select(Application).where(Application.id == 123_456))
+    by_phone, by_text = MessageFilters(phone=app_row.phone), MessageFilters(text="وام")
 
     def conversation(phones, national_id=None):
         messages = [m for p in phones for m in store.transcript(session, p)]
@@ -113,9 +116,14 @@ def queries(app, session) -> dict:
         found = store.applications_of(session, phones, national_id)
         store.events_of_applications(session, [a.id for a in found])
 
-    def monitor():
+    def monitor(span: int = 60):
         with app.test_request_context("/console/api/monitor"):
-            api.monitor_snapshot(utcnow())
+            api.monitor_snapshot(utcnow(), span)
+
+    def registration_page(order="newest", page=1, **search):
+        found = RegistrationFilters(search=Search(**search) if search else None)
+        registrations.list_registrations(session, found, None, order, page)
+        registrations.count_by_status(session, found, None)
 
     by_status = select(Application.status, func.count()).group_by(Application.status)
     by_association = select(
@@ -140,6 +148,15 @@ def queries(app, session) -> dict:
         ),
         "registrations_by_status": lambda: session.execute(by_status).all(),
         "registrations_by_association": lambda: session.execute(by_association).all(),
+        "monitor_json_24_hours": lambda: monitor(1440),
+        "log_by_phone": lambda: store.message_page(session, by_phone, None, 51),
+        "log_by_text_not_found": lambda: store.message_page(session, by_text, None, 51),
+        "registrations_page_1": registration_page,
+        "registrations_page_100_oldest": lambda: registration_page("oldest", 100),
+        "registrations_search_tracking_code": lambda: registration_page(
+            tracking_code=app_row.tracking_code
+        ),
+        "registrations_search_phone": lambda: registration_page(phone=app_row.phone),
     }
 
 
@@ -152,6 +169,11 @@ def main() -> None:
     drop_schema(url)
     upgrade_database(url)
     app = create_app(settings)
+    with app.app_context():  # services are the app's
+        run(app, url)
+
+
+def run(app, url: str) -> None:
     engine = services.database().engine
     started = time.perf_counter()
     fill(engine)

@@ -84,6 +84,9 @@ class Settings:
     MONITOR_MAX_FAILURE_RATE: float = _env_field(0.05, kind=float)
     TRUSTED_PROXIES: int = _env_field(0, kind=int)
     CONSOLE_SIMULATOR: str = _env_field("")  # on / off; empty: on except in production
+    # The phones the console's simulator may speak as (any format); empty: any phone in
+    # development and test, none in production.
+    CONSOLE_SIMULATOR_PHONES: tuple[str, ...] = _env_field((), kind=tuple)
     STATS_FLUSH_SECONDS: float = _env_field(1.0, kind=float)
 
     @property

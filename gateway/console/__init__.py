@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
@@ -17,10 +17,11 @@ from werkzeug.exceptions import HTTPException
 from gateway.platform.logs import log_exception
 
 # Modules of gateway.console, each with a blueprint `bp`; add an area with one line.
-# An area may also define NAV = [(path, i18n key, roles allowed besides admin), ...].
+# An area may also define NAV = [(path, i18n key, permission), ...] (see roles.py).
 AREAS: tuple[str, ...] = (
     "home",
     "auth",
+    "password",
     "registrations",
     "quotas",
     "exports",
@@ -34,23 +35,37 @@ AREAS: tuple[str, ...] = (
 )
 
 logger = logging.getLogger(__name__)
-_MESSAGES = (400, 403, 404, 503)
+_MESSAGES = (400, 403, 404, 414, 503)
+MAX_QUERY = 2048  # longer query strings get the console's 414 page, not a proxy's bare one
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OperationalError)
 
 
 def register_console(app: Flask) -> None:
     """Register every console area's blueprint, each behind CSRF and with HTML errors."""
     from gateway.console.csrf import csrf_protect
-    from gateway.console.session import set_session_cookie
+    from gateway.console.session import set_cookies
+    from gateway.platform import services
     from gateway.platform.services import close_request_session
 
+    # Flask's own session cookie (it carries flash messages) gets the console's flags.
+    with app.app_context():
+        production = services.settings().is_production
+    app.config.update(
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+    )
+    app.after_request(_headers_for_console_paths)
+    for code in (404, 405):  # raised while routing, before any console blueprint is chosen
+        app.register_error_handler(code, _routing_error)
     nav = []
     for area in AREAS:
         module = importlib.import_module(f"gateway.console.{area}")
         bp: Blueprint = module.bp
         if not bp._got_registered_once:  # blueprints are module-level: set up once
+            bp.before_request(_refuse_long_queries)
             bp.before_request(csrf_protect)
-            bp.after_request(set_session_cookie)
+            bp.after_request(set_cookies)
             bp.register_error_handler(Exception, _console_error)
             bp.teardown_request(close_request_session)  # tests share one app context
         app.register_blueprint(bp)
@@ -82,13 +97,36 @@ def console_nav() -> list[tuple[str, str]]:
     from gateway.console.auth import current_user
 
     user = current_user()
-    if user is None:
+    if user is None or user.must_change_password:
         return []
     return [
         (path, key)
-        for path, key, roles in current_app.extensions["console_nav"]
-        if user.role == "admin" or user.role in roles
+        for path, key, permission in current_app.extensions["console_nav"]
+        if user.may(permission)
     ]
+
+
+def _refuse_long_queries() -> None:
+    if len(request.query_string) > MAX_QUERY:
+        abort(414)
+
+
+def _headers_for_console_paths(response):
+    """Security headers on console pages and its static files (which may be cached)."""
+    from gateway.console.headers import add_security_headers
+
+    if request.path.startswith("/console"):
+        return add_security_headers(response)
+    if request.path.startswith("/static/"):
+        return add_security_headers(response, cache=True)
+    return response
+
+
+def _routing_error(exc: HTTPException):
+    """Console paths get the console's page; every other path the app's JSON."""
+    if request.path.startswith("/console"):
+        return _console_error(exc)
+    return jsonify(error=exc.name), exc.code
 
 
 def _console_error(exc: Exception):

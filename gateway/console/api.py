@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from rq import Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-from gateway.console.auth import require_role
+from gateway.console.auth import require
+from gateway.console.roles import MONITOR
 from gateway.monitoring import counters as stats
 from gateway.platform import services
 from gateway.platform.dates import iso_utc, utcnow
@@ -21,26 +22,35 @@ bp = Blueprint("console_api", __name__, url_prefix="/console/api")
 FAILED_JOBS_SHOWN = 20
 MIN_SENDS_FOR_RATE = 20  # fewer finished sends in the hour than this: no failure warning
 FAILURES = ("failed", "undelivered")
+# The chart's ranges: minutes shown -> minutes per point.
+RANGES = {60: 1, 360: 5, 1440: 15}
 
 
 @bp.get("/monitor")
-@require_role("operator")
+@require(MONITOR)
 def monitor():
-    """Everything the monitor page shows, polled every few seconds."""
-    return jsonify(monitor_snapshot(utcnow()))
+    """Everything the monitor page shows, polled every few seconds (?minutes=60|360|1440)."""
+    minutes = request.args.get("minutes", "60")
+    span = int(minutes) if minutes.isdigit() and int(minutes) in RANGES else 60
+    return jsonify(monitor_snapshot(utcnow(), span))
 
 
-def monitor_snapshot(now: datetime) -> dict:
+def monitor_snapshot(now: datetime, span: int = 60) -> dict:
     session, redis = services.request_session(), services.redis_client()
+    step = RANGES.get(span, 1)
     minutes = stats.recent_minutes(now)
+    points = stats.recent_minutes(now, span)[::step]
     today = stats.day_of(now, services.settings().TIMEZONE)
     sends = store.read_counts(session, "sends", today)
     hour = send_totals(row for row in sends if row[0] >= minutes[0])
     queues = queue_depths(redis)
+    rows = store.read_counts(session, "messages", points[0])
     snapshot = {
         "now": iso(now),
-        "minutes": [iso(m) for m in minutes],
-        "series": message_series(store.read_counts(session, "messages", minutes[0]), minutes),
+        "timezone": services.settings().TIMEZONE,
+        "minutes": [iso(m) for m in points],
+        "step": step,
+        "series": message_series(rows, points, step),
         "sends_hour": hour,
         "sends_today": send_totals(sends),
         "failures_today": failures_by_code(sends),
@@ -59,14 +69,16 @@ def iso(moment: datetime | None) -> str | None:
     return iso_utc(moment) or None
 
 
-def message_series(rows, minutes: list[datetime]) -> dict:
-    """channel -> {"in": [per minute], "out": [per minute]}, oldest minute first."""
-    index = {minute: n for n, minute in enumerate(minutes)}
-    series: dict = defaultdict(lambda: {"in": [0] * len(minutes), "out": [0] * len(minutes)})
+def message_series(rows, points: list[datetime], step: int = 1) -> dict:
+    """channel -> {"in": [...], "out": [...]}: messages per point of `step` minutes each
+    (starting at `points`, oldest first)."""
+    first, size = points[0], len(points)
+    series: dict = defaultdict(lambda: {"in": [0] * size, "out": [0] * size})
     for bucket, labels, count in rows:
         channel, _, direction = labels.partition("|")
-        if bucket in index and direction in ("in", "out"):
-            series[channel][direction][index[bucket]] += count
+        n = int((bucket - first).total_seconds() // 60) // step
+        if 0 <= n < size and direction in ("in", "out"):
+            series[channel][direction][n] += count
     return dict(sorted(series.items()))
 
 
@@ -90,10 +102,13 @@ def send_rates(totals: dict[str, int]) -> dict:
     """Delivered per sent, and failed or undelivered per finished send (None: too few)."""
     finished = totals["sent"] + totals["failed"]
     failed = totals["failed"] + totals["undelivered"]
+    reports = totals["delivered"] + totals["undelivered"]
     return {
         "delivery": round(totals["delivered"] / totals["sent"], 4) if totals["sent"] else None,
         "failure": round(failed / finished, 4) if finished >= MIN_SENDS_FOR_RATE else None,
         "finished": finished,
+        # Sent but no delivery report at all: the provider (or the console one) sends none.
+        "no_reports": totals["sent"] > 0 and reports == 0,
     }
 
 

@@ -1,4 +1,4 @@
-"""Console sign-in and sign-out, the signed-in user, roles and association scope."""
+"""Console sign-in and sign-out, the signed-in user, permissions and association scope."""
 
 from __future__ import annotations
 
@@ -7,16 +7,11 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from gateway.console import roles
 from gateway.console.i18n import LANGUAGES, t
 from gateway.console.passwords import check_password, hash_password
-from gateway.console.session import (
-    end_session,
-    get_session,
-    request_state,
-    rotate_session,
-    save_session,
-)  # fmt: skip
-from gateway.console.throttle import clear_user, is_locked, record_failure
+from gateway.console.session import end_session, get_session, request_state, start_session
+from gateway.console.throttle import clear_account, record_failure, seconds_to_wait
 from gateway.platform import services
 from gateway.store import users as store
 from gateway.store.audit import add_audit_event
@@ -25,6 +20,8 @@ from gateway.store.models import User
 bp = Blueprint("console_auth", __name__, url_prefix="/console")
 # Verified against when the username is unknown, so both cases take the same time.
 _NO_USER_HASH = hash_password("no such user, no such password")
+MAX_NEXT = 2000
+PASSWORD_PAGE = "console_password.index"
 
 
 @dataclass(frozen=True)
@@ -35,26 +32,39 @@ class ConsoleUser:
     username: str
     role: str
     association_code: str | None
+    must_change_password: bool = False
+
+    def may(self, permission: str) -> bool:
+        return roles.may(self.role, permission)
 
 
 def current_user() -> ConsoleUser | None:
-    """The signed-in user (read again from the database on each request), or None."""
+    """The signed-in user (read again from the database on each request), or None.
+
+    A disabled user is signed out at their next request.
+    """
     state = request_state()
     if "user" not in state:
         data = get_session() or {}
         row = services.request_session().get(User, data["user_id"]) if data.get("user_id") else None
-        state["user"] = row and ConsoleUser(row.id, row.username, row.role, row.association_code)
+        if row is not None and row.disabled_at is None:
+            state["user"] = ConsoleUser(
+                row.id, row.username, row.role, row.association_code, row.must_change_password
+            )
+        else:
+            state["user"] = None
     return state["user"]
 
 
 def association_scope() -> str | None:
-    """The association a staff user is limited to; None for admins, operators, head office."""
+    """The association a user is limited to (staff); None for every other role."""
     user = current_user()
-    return user.association_code if user and user.role == "staff" else None
+    return user.association_code if user and roles.needs_association(user.role) else None
 
 
-def require_role(*roles: str):
-    """Anonymous -> the sign-in page; signed in without one of `roles` -> 403 (admin may all)."""
+def require(permission: str | None = None, *, password_page: bool = False):
+    """Anonymous -> the sign-in page; a password to change -> that page first;
+    signed in without `permission` -> 403. No permission: any signed-in user."""
 
     def decorator(view):
         @functools.wraps(view)
@@ -62,7 +72,9 @@ def require_role(*roles: str):
             user = current_user()
             if user is None:
                 return redirect(url_for("console_auth.login", next=_here()))
-            if user.role != "admin" and user.role not in roles:
+            if user.must_change_password and not password_page:
+                return redirect(url_for(PASSWORD_PAGE))
+            if permission is not None and not user.may(permission):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -72,13 +84,22 @@ def require_role(*roles: str):
 
 
 def _here() -> str:
-    query = request.query_string.decode()
+    query = request.query_string.decode("latin-1")
     return request.path + (f"?{query}" if query else "")
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no `//host`, no scheme), else the console's home."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+def safe_next(target: str | None) -> str:
+    """A console path on this site, or the console's home.
+
+    Printable ASCII only: a tab, newline or backslash could turn `/%09/evil.example/`
+    into `//evil.example/` in a browser, or break the Location header.
+    """
+    if (
+        target
+        and len(target) <= MAX_NEXT
+        and (target == "/console" or target.startswith(("/console/", "/console?")))
+        and all(33 <= ord(c) < 127 and c != "\\" for c in target)
+    ):
         return target
     return url_for("console_home.index")
 
@@ -90,30 +111,44 @@ def _audit(actor: str, action: str, **details) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    get_session(create=True)
     if request.method == "GET":
-        return render_template("console/login.html", next=request.args.get("next", ""))
+        return render_template("console/login.html", next=safe_next(request.args.get("next")))
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
     address = request.remote_addr or "-"
-    if is_locked(username, address):
-        _audit(username or "-", "login.blocked", address=address)
-        return _login_error("auth.locked", 429)
+    wait = seconds_to_wait(username, address)
+    if wait:
+        _audit(username or "-", "login.blocked", address=address, wait=wait)
+        return _login_error(t("auth.wait", seconds=_seconds(wait)), 429)
     user = store.find_user(services.request_session(), username) if username else None
     good = check_password(user.password_hash if user else _NO_USER_HASH, password)
     if user is None or not good:
         record_failure(username, address)
         _audit(username or "-", "login.failed", address=address)
-        return _login_error("auth.failed", 401)
-    clear_user(username)
-    _audit(user.username, "login", address=address)
-    rotate_session({"lang": get_session()["lang"], "user_id": user.id})
+        return _login_error(t("auth.failed"), 401)
+    clear_account(username, address)
+    if user.disabled_at is not None:
+        _audit(user.username, "login.disabled", address=address)
+        return _login_error(t("auth.disabled"), 403)
+    with services.database().session(write=True) as session:
+        store.record_sign_in(session, user.id)
+        add_audit_event(session, user.username, "login", None, address=address)
+    start_session({"user_id": user.id})
     request_state().pop("user", None)
-    return redirect(_safe_next(request.form.get("next")))
+    if user.must_change_password:
+        return redirect(url_for(PASSWORD_PAGE))
+    return redirect(safe_next(request.form.get("next")))
 
 
-def _login_error(key: str, status: int):
-    page = render_template("console/login.html", error=t(key), next=request.form.get("next", ""))
+def _seconds(wait: int) -> str:
+    from gateway.console.filters import digits
+
+    return digits(wait)
+
+
+def _login_error(message: str, status: int):
+    next_path = safe_next(request.form.get("next"))
+    page = render_template("console/login.html", error=message, next=next_path)
     return page, status
 
 
@@ -128,9 +163,8 @@ def logout():
 
 @bp.post("/lang")
 def switch_language():
-    """Switch the console between Persian and English (kept in the session)."""
-    data = get_session(create=True)
+    """Switch the console between Persian and English (a cookie, for anyone)."""
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
-        save_session({**data, "lang": lang})
-    return redirect(_safe_next(request.form.get("next")))
+        request_state()["new_lang"] = lang
+    return redirect(safe_next(request.form.get("next")))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from flows.digits import latin_digits
 from flows.parsing import parse_national_id, read_single_number
 from flows.tracking import is_valid_tracking_code
-from gateway.console.auth import current_user, require_role
+from gateway.console.auth import current_user, require
 from gateway.console.i18n import add_strings, t
+from gateway.console.roles import CONVERSATIONS, UNMASKED_MESSAGES
+from gateway.console.session import get_session, save_session
 from gateway.monitoring import counters as stats
 from gateway.platform import services
 from gateway.platform.masking import mask_digits, mask_phone, mask_text
@@ -19,8 +23,9 @@ from gateway.store.audit import add_audit_event
 from gateway.store.messages import add_outbound_message
 
 bp = Blueprint("console_conversations", __name__, url_prefix="/console/conversations")
-NAV = [("/console/conversations", "nav.conversations", ("operator",))]
+NAV = [("/console/conversations", "nav.conversations", CONVERSATIONS)]
 SEARCH_KINDS = ("auto", "phone", "national_id", "tracking_code")
+KEPT_SEARCHES = 10  # a session remembers its latest searches, for their GET addresses
 
 add_strings(
     {
@@ -42,6 +47,13 @@ add_strings(
             "The result SMS is queued again.",
         ),
         "conversations.no_result": ("هنوز پیامک نتیجه‌ای نیست.", "There is no result SMS yet."),
+        "conversations.confirm_resend": (
+            "آخرین پیامک نتیجه دوباره برای این شماره فرستاده شود؟",
+            "Send the latest result SMS to this phone again?",
+        ),
+        "conversations.shown": ("نتیجهٔ جستجو", "Results for"),
+        "conversations.pensioner": ("بازنشسته", "Pensioner"),
+        "conversations.gateway": ("سامانه", "Gateway"),
         "message.direction.in": ("دریافتی", "in"),
         "message.direction.out": ("ارسالی", "out"),
         "message.time": ("زمان", "Time"),
@@ -83,8 +95,8 @@ def find_phones(session, kind: str, value: str) -> list[str]:
 class Privacy:
     """What one console user may see: operators get personal data masked, admins all."""
 
-    def __init__(self, role: str):
-        self.masked = role != "admin"
+    def __init__(self, user):
+        self.masked = not user.may(UNMASKED_MESSAGES)
 
     def phone(self, value):
         return mask_phone(value) if self.masked else value
@@ -96,40 +108,66 @@ class Privacy:
         return mask_text(value or "") if self.masked else value
 
 
-@bp.route("", methods=["GET", "POST"])
-@require_role("operator")
+@bp.get("")
+@require(CONVERSATIONS)
 def index():
-    """POST a search, or GET ?message=ID (from the log, after a resend): one conversation."""
-    # Searches are POSTed so that national IDs and phones stay out of URLs and access logs.
-    query, by = request.form.get("q", "").strip()[:40], request.form.get("by", "auto")
-    found, error, phones = None, None, []
-    session = services.request_session()
-    if request.method == "POST":
-        found = classify(query, by if by in SEARCH_KINDS else "auto")
-        error = None if found else t("conversations.bad_query")
+    """GET ?s=KEY (a search this session posted), or ?message=ID (from the log): one
+    conversation. National IDs and phones stay out of URLs and access logs."""
+    found = None
+    searches = (get_session() or {}).get("searches") or {}
+    if request.args.get("s") in searches:
+        found = tuple(searches[request.args["s"]])
     elif request.args.get("message", "").isdigit():
         found = ("message", request.args["message"][:18])
-    if found:
-        phones = find_phones(session, *found)
-        audit_search(found[0], len(phones))
+    return _page(found)
+
+
+@bp.post("")
+@require(CONVERSATIONS)
+def search():
+    """Read the search (audited), keep it in the session, and show it at a GET address."""
+    query, by = request.form.get("q", "").strip()[:40], request.form.get("by", "auto")
+    found = classify(query, by if by in SEARCH_KINDS else "auto")
+    if found is None:
+        return _page(None, error=t("conversations.bad_query"), by=by), 400
+    phones = find_phones(services.request_session(), *found)
+    audit_search(found[0], len(phones))
+    data = get_session()
+    key = secrets.token_urlsafe(8)
+    kept = dict(list((data.get("searches") or {}).items())[-(KEPT_SEARCHES - 1) :])
+    save_session({**data, "searches": {**kept, key: list(found)}})
+    return redirect(url_for(".index", s=key))
+
+
+def _page(found, error: str | None = None, by: str = "auto"):
+    session = services.request_session()
+    phones = find_phones(session, *found) if found else []
     national_id = found[1] if found and found[0] == "national_id" else None
     applications = store.applications_of(session, phones, national_id) if found else []
     transcripts = {phone: store.transcript(session, phone) for phone in phones}
     ids = [m.id for messages in transcripts.values() for m in messages]
-    page = render_template(
+    privacy = Privacy(current_user())
+    return render_template(
         "console/conversations.html",
-        query=query,
         by=by,
         kinds=SEARCH_KINDS,
         error=error,
-        searched=bool(found),
+        searched=found,
+        shown_query=_shown(found, privacy),
         transcripts=transcripts,
         message_events=store.events_of_messages(session, ids),
         applications=applications,
         application_events=store.events_of_applications(session, [a.id for a in applications]),
-        privacy=Privacy(current_user().role),
+        privacy=privacy,
     )
-    return page, 400 if error else 200
+
+
+def _shown(found, privacy: Privacy) -> tuple[str, str] | None:
+    """(what kind, the value) searched for, as this user may see it (the box starts empty)."""
+    if not found or found[0] == "message":
+        return None
+    kind, value = found
+    return t("field." + kind), privacy.phone(value) if kind == "phone" else privacy.digits(value)
 
 
 def audit_search(kind: str, phones: int) -> None:
@@ -139,7 +177,7 @@ def audit_search(kind: str, phones: int) -> None:
 
 
 @bp.post("/resend")
-@require_role("operator")
+@require(CONVERSATIONS)
 def resend():
     """Queue the latest result SMS of an application again, as a new message; audited."""
     application_id = request.form.get("application_id", "")

@@ -6,7 +6,7 @@ import hmac
 
 from flask import abort, request
 
-from gateway.console.session import get_session
+from gateway.console.session import CSRF_COOKIE, anonymous_csrf_token, get_session
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 FIELD = "csrf_token"
@@ -14,8 +14,9 @@ HEADER = "X-CSRF-Token"
 
 
 def csrf_token() -> str:
-    """The session's token (a session is started for it if there is none yet)."""
-    return get_session(create=True)["csrf"]
+    """The session's token; before sign-in, the token of the sign-in form's cookie."""
+    data = get_session()
+    return data["csrf"] if data else anonymous_csrf_token()
 
 
 def csrf_protect() -> None:
@@ -23,6 +24,7 @@ def csrf_protect() -> None:
     if request.method not in UNSAFE_METHODS:
         return
     data = get_session()
+    expected = data["csrf"] if data else request.cookies.get(CSRF_COOKIE, "")
     sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
-    if data is None or not hmac.compare_digest(sent.encode(), data["csrf"].encode()):
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         abort(400, description="csrf")

@@ -14,9 +14,10 @@ from flask import (
     url_for,
 )
 
-from gateway.console.auth import association_scope, current_user, require_role
+from gateway.console.auth import association_scope, current_user, require
 from gateway.console.forms import FormError, choice, registration_filters
 from gateway.console.i18n import add_strings, t
+from gateway.console.roles import EXPORTS
 from gateway.platform import services
 from gateway.programme.bank_export import FORMATS, export_filters
 from gateway.programme.export_requests import (
@@ -32,7 +33,7 @@ from gateway.store.registrations import RegistrationFilters
 from gateway.store.registry import associations
 
 bp = Blueprint("console_exports", __name__, url_prefix="/console/exports")
-NAV = [("/console/exports", "nav.exports", ("staff",))]
+NAV = [("/console/exports", "nav.exports", EXPORTS)]
 add_strings(
     {
         "exp.title": ("خروجی برای بانک", "Exports for the bank"),
@@ -50,6 +51,14 @@ add_strings(
         "exp.state.done": ("آماده", "ready"),
         "exp.state.failed": ("ناموفق", "failed"),
         "exp.gone": ("این فایل دیگر موجود نیست.", "This file is gone."),
+        "exp.csv_hint": (
+            "برای خواندن در اکسل XLSX را بگیرید. CSV برای سامانهٔ بانک است: اگر آن را در اکسل"
+            " باز می‌کنید، از Data ← From Text/CSV ستون‌ها را «Text» بگیرید تا صفرهای آغاز کد ملی"
+            " نیفتد.",
+            "For reading in Excel take XLSX. CSV is for the bank's system: to open it in Excel,"
+            " use Data > From Text/CSV and make the columns Text, or national IDs lose their"
+            " leading zeros.",
+        ),
     }
 )
 
@@ -67,7 +76,7 @@ def _redis():
 
 
 @bp.get("")
-@require_role("staff")
+@require(EXPORTS)
 def index():
     """The export form (same filters as the CLI) and the latest exports the user may see."""
     scope = association_scope()
@@ -84,7 +93,7 @@ def index():
 
 
 @bp.post("")
-@require_role("staff")
+@require(EXPORTS)
 def create():
     """Queue an export (audited); staff of an association always get only theirs."""
     scope = association_scope()
@@ -112,7 +121,7 @@ def create():
 
 
 @bp.get("/<export_id>.json")
-@require_role("staff")
+@require(EXPORTS)
 def progress(export_id: str):
     """State and progress of one export, for the page's polling."""
     info = _visible(get_export(_redis(), export_id))
@@ -125,7 +134,7 @@ def progress(export_id: str):
 
 
 @bp.get("/<export_id>/download")
-@require_role("staff")
+@require(EXPORTS)
 def download(export_id: str):
     """The finished file, as an attachment (audited)."""
     info = _visible(get_export(_redis(), export_id))

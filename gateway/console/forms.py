@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.digits import latin_digits
+from flows.parsing import normalise_text, parse_national_id, read_single_number
+from flows.tracking import is_valid_tracking_code
 from gateway.console.i18n import t
 from gateway.platform import services
 from gateway.platform.dates import parse_programme_datetime
+from gateway.platform.phones import normalise_phone
 from gateway.store.models import REASONS, STATUSES
-from gateway.store.registrations import RegistrationFilters
+from gateway.store.registrations import RegistrationFilters, Search
+
+MAX_SEARCH = 60
 
 
 class FormError(ValueError):
@@ -59,9 +64,33 @@ def read_fields(args, readers: dict) -> tuple[dict, list[str]]:
     return values, errors
 
 
+def search_text(text: str | None) -> Search | None:
+    """What a search box holds, in any digit script: a tracking code, a national ID, a
+    phone (any format) or part of a name; a number may be more than one of them."""
+    text = normalise_text(text or "")[:MAX_SEARCH]
+    if not text:
+        return None
+    number = read_single_number(text)
+    if number is None and normalise_phone(text):
+        return Search(phone=normalise_phone(text))
+    if number is None:
+        if any(c.isdigit() for c in text):
+            raise FormError(t("form.bad_search"))
+        return Search(name=text)
+    found = Search(
+        tracking_code=number if is_valid_tracking_code(number) else None,
+        national_id=parse_national_id(number),
+        phone=normalise_phone(number) if len(number) > 9 else None,
+    )
+    if not (found.tracking_code or found.national_id or found.phone):
+        raise FormError(t("form.bad_search"))
+    return found
+
+
 def registration_filters(args, scope: str | None) -> tuple[RegistrationFilters, list[str]]:
     """Filters from a query string; bad fields are left out and named in the messages."""
     readers = {
+        "search": lambda v: search_text(v),
         "association": lambda v: (v or "").strip()[:16] or None,
         "phase": lambda v: whole_number(v, "field.phase", 1),
         "status": lambda v: choice(v, STATUSES, "field.status"),
@@ -69,7 +98,7 @@ def registration_filters(args, scope: str | None) -> tuple[RegistrationFilters, 
         "since": lambda v: programme_moment(v, "field.since"),
         "until": lambda v: programme_moment(v, "field.until", end_of_day=True),
     }
-    values, errors = read_fields(args, readers)
+    values, errors = read_fields({**args, "search": args.get("q")}, readers)
     if scope is not None:
         values["association"] = scope  # staff of an association see only theirs
     return RegistrationFilters(**values), errors

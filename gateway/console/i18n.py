@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from gateway.console.session import get_session, request_state
+from flask import request
+
+from gateway.console.session import LANG_COOKIE, request_state
 
 LANGUAGES = ("fa", "en")
 
@@ -24,18 +26,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.submit": ("ورود", "Sign in"),
     "auth.logout": ("خروج", "Sign out"),
     "auth.failed": ("نام کاربری یا گذرواژه درست نیست.", "Wrong username or password."),
-    "auth.locked": (
-        "ورودهای ناموفق زیاد بود؛ ۱۵ دقیقه دیگر دوباره امتحان کنید.",
-        "Too many failed sign-ins; try again in 15 minutes.",
+    "auth.wait": (
+        "ورودهای ناموفق زیاد بود؛ {seconds} ثانیهٔ دیگر دوباره امتحان کنید.",
+        "Too many failed sign-ins; try again in {seconds} seconds.",
+    ),
+    "auth.disabled": (
+        "این حساب غیرفعال است؛ با مدیر سامانه تماس بگیرید.",
+        "This account is disabled; ask an administrator.",
     ),
     "lang.switch": ("English", "فارسی"),
-    "role.admin": ("مدیر", "admin"),
-    "role.operator": ("اپراتور", "operator"),
-    "role.staff": ("کارشناس", "staff"),
     "error.title": ("خطا", "Error"),
     "error.400": ("درخواست نامعتبر بود؛ صفحه را دوباره باز کنید.", "Bad request; reload the page."),
     "error.403": ("به این صفحه دسترسی ندارید.", "You may not open this page."),
-    "error.404": ("پیدا نشد.", "Not found."),
+    "error.404": ("این صفحه پیدا نشد.", "This page was not found."),
+    "error.414": (
+        "نشانی بیش از اندازه بلند است؛ جستجو یا فیلترها را کوتاه‌تر کنید.",
+        "The address is too long; shorten the search or the filters.",
+    ),
     "error.500": ("خطای داخلی؛ دوباره امتحان کنید.", "Internal error; try again."),
     "error.503": ("سامانه موقتاً در دسترس نیست.", "Temporarily unavailable."),
     "form.bad_number": ("«{field}» باید یک عدد درست باشد.", "{field} must be a whole number."),
@@ -44,6 +51,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{field} is not a date; write it like 1405-09-04 or 2026-11-25.",
     ),
     "form.bad_choice": ("«{field}» مقدار درستی ندارد.", "{field} has an unknown value."),
+    "form.until_inclusive": (
+        "خود این روز هم حساب است (تا پایان روز).",
+        "This day is included (up to its end).",
+    ),
     "field.association": ("کانون", "Association"),
     "field.phase": ("مرحله", "Phase"),
     "field.status": ("وضعیت", "Status"),
@@ -76,10 +87,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.filter": ("نمایش", "Filter"),
     "common.save": ("ذخیره", "Save"),
     "common.next": ("صفحهٔ بعد", "Next page"),
-    "common.first": ("ابتدا", "First page"),
     "common.none": ("چیزی پیدا نشد.", "Nothing found."),
     "common.back": ("بازگشت", "Back"),
     "common.saved": ("ذخیره شد.", "Saved."),
+    "common.comma": ("، ", ", "),
 }
 
 
@@ -89,10 +100,10 @@ def add_strings(strings: dict[str, tuple[str, str]]) -> None:
 
 
 def current_lang() -> str:
-    """`fa` or `en`: the console session's language (Persian until switched)."""
+    """`fa` or `en`: the language chosen with the header's switch (Persian until then)."""
     state = request_state()
     if "lang" not in state:
-        lang = (get_session() or {}).get("lang", "fa")
+        lang = state.get("new_lang") or request.cookies.get(LANG_COOKIE, "fa")
         state["lang"] = lang if lang in LANGUAGES else "fa"
     return state["lang"]
 

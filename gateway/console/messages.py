@@ -6,17 +6,21 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, render_template, request, url_for
 
-from gateway.console.auth import current_user, require_role
+from flows.parsing import normalise_text
+from gateway.console.auth import current_user, require
 from gateway.console.conversations import Privacy
 from gateway.console.forms import FormError, choice, programme_moment, read_fields
 from gateway.console.i18n import add_strings, t
+from gateway.console.roles import MESSAGES
 from gateway.platform import services
+from gateway.platform.phones import normalise_phone
 from gateway.store.models import MESSAGE_STATUSES
 from gateway.store.transcripts import MessageFilters, message_page
 
 bp = Blueprint("console_messages", __name__, url_prefix="/console/messages")
-NAV = [("/console/messages", "nav.messages", ("operator",))]
+NAV = [("/console/messages", "nav.messages", MESSAGES)]
 PAGE_SIZE = 50
+MAX_TEXT_FILTER = 50
 CHANNELS = ("twilio", "http", "ussd", "simulator", "sms", "console")
 DIRECTIONS = ("in", "out")
 STATUSES = ("received", "handled", "rate_limited", "ignored", *MESSAGE_STATUSES)
@@ -27,6 +31,8 @@ add_strings(
         "messages.older": ("قدیمی‌ترها", "Older"),
         "messages.newest": ("تازه‌ترین‌ها", "Newest"),
         "messages.bad_key": ("نشانی صفحه درست نیست.", "The page link is not valid."),
+        "messages.text_filter": ("بخشی از متن", "Part of the text"),
+        "messages.bad_phone": ("«تلفن» شمارهٔ درستی نیست.", "Phone is not a phone number."),
     }
 )
 
@@ -56,13 +62,26 @@ def read_filters(args) -> tuple[MessageFilters, list[str]]:
         "status": lambda v: choice(v, STATUSES, "field.status"),
         "since": lambda v: programme_moment(v, "field.since"),
         "until": lambda v: programme_moment(v, "field.until", end_of_day=True),
+        "phone": read_phone,
+        "text": lambda v: (v or "").strip()[:MAX_TEXT_FILTER] or None,
     }
     values, errors = read_fields(args, readers)
     return MessageFilters(**values), errors
 
 
+def read_phone(text: str | None) -> str | None:
+    """A phone in any format and digit script -> E.164; empty -> None."""
+    text = normalise_text(text or "")[:32]
+    if not text:
+        return None
+    phone = normalise_phone(text)
+    if phone is None:
+        raise FormError(t("messages.bad_phone"))
+    return phone
+
+
 @bp.get("")
-@require_role("operator")
+@require(MESSAGES)
 def index():
     filters, errors = read_filters(request.args)
     try:
@@ -85,6 +104,6 @@ def index():
         older=older,
         newest=url_for(".index", **kept) if before else None,
         choices={"channel": CHANNELS, "direction": DIRECTIONS, "status": STATUSES},
-        privacy=Privacy(current_user().role),
+        privacy=Privacy(current_user()),
     )
     return page, 400 if errors else 200

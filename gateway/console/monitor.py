@@ -6,16 +6,21 @@ from flask import Blueprint, jsonify, render_template, request
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.registry import FailedJobRegistry
 
-from gateway.console.auth import current_user, require_role
+from gateway.console.api import RANGES
+from gateway.console.auth import current_user, require
 from gateway.console.i18n import STRINGS, add_strings, t
+from gateway.console.roles import MONITOR
 from gateway.platform import services
 from gateway.programme.jobs import QUEUE_NAMES, get_queue
 from gateway.store.audit import add_audit_event
 
 bp = Blueprint("console_monitor", __name__, url_prefix="/console/monitor")
-NAV = [("/console/monitor", "nav.monitor", ("operator",))]
+NAV = [("/console/monitor", "nav.monitor", MONITOR)]
 POLL_SECONDS = 5
-LABEL_PREFIXES = ("monitor.", "funnel.", "send.", "status.", "reason.", "field.phase")
+LABEL_PREFIXES = (
+    "monitor.", "funnel.", "send.", "status.", "reason.", "field.phase", "queue.", "job.",
+    "channel.", "worker.", "common.none",
+)  # fmt: skip
 
 add_strings(
     {
@@ -70,14 +75,39 @@ add_strings(
         "monitor.failed": ("ناموفق", "failed"),
         "monitor.no_phase": ("بیرون از مرحله", "no phase open"),
         "monitor.bad_job": ("این کار در فهرست ناموفق‌ها نیست.", "No such failed job."),
+        "monitor.range": ("بازه", "Range"),
+        "monitor.range.60": ("یک ساعت", "1 hour"),
+        "monitor.range.360": ("۶ ساعت", "6 hours"),
+        "monitor.range.1440": ("۲۴ ساعت", "24 hours"),
+        "monitor.per_point": ("پیام در هر {n} دقیقه", "messages per {n} minutes"),
+        "monitor.no_reports": (
+            "گزارش تحویلی از سرویس‌دهنده نرسیده است؛ نرخ تحویل معلوم نیست.",
+            "The provider sent no delivery reports: the delivery rate is unknown.",
+        ),
+        "monitor.no_failures": ("امروز خطایی نبوده است.", "No failures today."),
+        "monitor.no_failed_jobs": ("کار ناموفقی نیست.", "No failed jobs."),
+        "monitor.no_workers": ("هیچ کارگری فعال نیست.", "No worker is alive."),
+        "monitor.ended_at": ("زمان", "When"),
+        "job.validate_application": ("بررسی درخواست", "decide an application"),
+        "job.promote_waitlist": ("پیشروی صف انتظار", "promote a waitlist"),
+        "job.reconcile": ("بازبینی کارهای جامانده", "reconcile"),
+        "job.send_sms": ("ارسال پیامک", "send an SMS"),
+        "job.remind_unfinished": ("یادآوری گفتگوی نیمه‌کاره", "remind an unfinished dialog"),
+        "job.export_registrations": ("ساخت خروجی", "write an export"),
+        "worker.idle": ("بیکار", "idle"),
+        "worker.busy": ("مشغول", "busy"),
+        "worker.suspended": ("متوقف", "suspended"),
+        "worker.started": ("آغاز شده", "started"),
     }
 )
 
 
 @bp.get("")
-@require_role("operator")
+@require(MONITOR)
 def index():
-    return render_template("console/monitor.html", poll_ms=POLL_SECONDS * 1000, labels=labels())
+    return render_template(
+        "console/monitor.html", poll_ms=POLL_SECONDS * 1000, labels=labels(), ranges=RANGES
+    )
 
 
 def labels() -> dict[str, str]:
@@ -87,7 +117,7 @@ def labels() -> dict[str, str]:
 
 
 @bp.post("/failed-jobs/retry")
-@require_role("operator")
+@require(MONITOR)
 def retry_failed_job():
     """Requeue one job of a queue's failed-job registry (JSON in, JSON out); audited."""
     data = request.get_json(silent=True) or request.form

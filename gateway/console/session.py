@@ -1,4 +1,8 @@
-"""Server-side console sessions: a random id in a cookie, the data as JSON in Redis."""
+"""Console sessions: a random id in a cookie, the data as JSON in Redis, from sign-in on.
+
+Nobody has a server session before signing in: the sign-in form's CSRF token and the
+chosen language are cookies of their own, so anonymous visits write nothing to Redis.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ from flask.wrappers import Response
 from gateway.platform import services
 
 COOKIE = "smsgw_console"
-IDLE_SECONDS = 8 * 3600  # a signed-in session ends after 8 hours without a request
-ANONYMOUS_SECONDS = 3600  # the language and CSRF token of someone not signed in yet
+CSRF_COOKIE = "smsgw_csrf"  # the sign-in form's token (double submit), before a session
+LANG_COOKIE = "smsgw_lang"
+IDLE_SECONDS = 8 * 3600  # a session ends after 8 hours without a request
+LANG_SECONDS = 365 * 24 * 3600
 _KEY = "smsgw:console:session:{}"
 
 
@@ -25,72 +31,69 @@ def _redis():
     return services.redis_client()
 
 
-def _ttl(data: dict) -> int:
-    return IDLE_SECONDS if data.get("user_id") else ANONYMOUS_SECONDS
-
-
-def get_session(create: bool = False) -> dict | None:
-    """This request's session data (its expiry refreshed), or a new one when `create`."""
+def get_session() -> dict | None:
+    """This request's session data (its expiry refreshed), or None when not signed in."""
     state = request_state()
-    if "session" in state:
-        return state["session"]
-    sid = request.cookies.get(COOKIE, "")
-    data = None
-    if 20 <= len(sid) <= 64:
-        raw = _redis().get(_KEY.format(sid))
-        if raw is not None:
-            data = json.loads(raw)
-            _redis().expire(_KEY.format(sid), _ttl(data))
-    if data is None:
-        if not create:
-            return None
-        sid, data = secrets.token_urlsafe(32), {"lang": "fa", "csrf": secrets.token_urlsafe(32)}
-        state["new_sid"] = sid
-        _write(sid, data)
-    state["sid"], state["session"] = sid, data
-    return data
+    if "session" not in state:
+        sid = request.cookies.get(COOKIE, "")
+        data = None
+        if 20 <= len(sid) <= 64 and not state.get("ended"):
+            raw = _redis().get(_KEY.format(sid))
+            if raw is not None:
+                data = json.loads(raw)
+                _redis().expire(_KEY.format(sid), IDLE_SECONDS)
+        state["sid"], state["session"] = sid, data
+    return state["session"]
+
+
+def start_session(data: dict) -> None:
+    """A new session under a new id (sign-in): an old id, maybe planted, stops working."""
+    old = request.cookies.get(COOKIE, "")
+    if old:
+        _redis().delete(_KEY.format(old))
+    sid = secrets.token_urlsafe(32)
+    request_state().update(sid=sid, new_sid=sid)
+    save_session({**data, "csrf": secrets.token_urlsafe(32)})
 
 
 def save_session(data: dict) -> None:
     """Store changed session data under this request's session id."""
     state = request_state()
     state["session"] = data
-    _write(state["sid"], data)
-
-
-def _write(sid: str, data: dict) -> None:
-    _redis().set(_KEY.format(sid), json.dumps(data), ex=_ttl(data))
-
-
-def rotate_session(data: dict) -> None:
-    """A new id for new privileges (sign-in): the old id, maybe planted, stops working."""
-    old = request_state().get("sid")
-    if old:
-        _redis().delete(_KEY.format(old))
-    sid = secrets.token_urlsafe(32)
-    data = {**data, "csrf": secrets.token_urlsafe(32)}
-    request_state().update(sid=sid, new_sid=sid)
-    save_session(data)
+    _redis().set(_KEY.format(state["sid"]), json.dumps(data), ex=IDLE_SECONDS)
 
 
 def end_session() -> None:
     """Forget the session in Redis and in the browser."""
     state = request_state()
-    sid = state.pop("sid", None) or request.cookies.get(COOKIE, "")
+    sid = state.get("sid") or request.cookies.get(COOKIE, "")
     if sid:
         _redis().delete(_KEY.format(sid))
-    state.pop("session", None)
-    state["ended"] = True
+    state.update(session=None, ended=True, sid="")
 
 
-def set_session_cookie(response: Response) -> Response:
-    """after_request: send a new session id, or delete an ended one."""
+def anonymous_csrf_token() -> str:
+    """The CSRF token of someone not signed in: a cookie, compared with the form's copy."""
     state = request_state()
+    if "anonymous_csrf" not in state:
+        token = request.cookies.get(CSRF_COOKIE, "")
+        if not 20 <= len(token) <= 64:
+            token = state["new_csrf"] = secrets.token_urlsafe(32)
+        state["anonymous_csrf"] = token
+    return state["anonymous_csrf"]
+
+
+def set_cookies(response: Response) -> Response:
+    """after_request: a new session id, an ended one deleted, the form token, the language."""
+    state = request_state()
+    secure = services.settings().is_production
+    options = {"httponly": True, "samesite": "Lax", "secure": secure, "path": "/"}
     if state.get("new_sid"):
-        secure = services.settings().is_production
-        response.set_cookie(
-            COOKIE, state["new_sid"], httponly=True, samesite="Lax", secure=secure, path="/"
-        )
+        response.set_cookie(COOKIE, state["new_sid"], **options)
     elif state.get("ended"):
         response.delete_cookie(COOKIE, path="/")
+    if state.get("new_csrf"):
+        response.set_cookie(CSRF_COOKIE, state["new_csrf"], **options)
+    if state.get("new_lang"):
+        response.set_cookie(LANG_COOKIE, state["new_lang"], max_age=LANG_SECONDS, **options)
     return response

@@ -23,6 +23,34 @@ EXPORT_COLUMNS = (
     "created_at", "decided_at", "created_at_jalali",
 )  # fmt: skip
 FORMATS = ("csv", "xlsx")
+# XLSX is for people: Persian headers and words, right to left. CSV is the bank's contract.
+XLSX_HEADERS = {
+    "tracking_code": ("کد پیگیری", 12), "national_id": ("کد ملی", 13),
+    "pension_number": ("شماره مستمری", 15), "full_name": ("نام و نام خانوادگی", 28),
+    "mobile": ("تلفن همراه", 16), "association_code": ("کد کانون", 10), "phase": ("مرحله", 8),
+    "status": ("وضعیت", 14), "reason": ("دلیل", 24), "flags": ("نشانه‌ها", 22),
+    "channel": ("کانال", 16), "created_at": ("زمان ثبت (UTC)", 22),
+    "decided_at": ("زمان تصمیم (UTC)", 22), "created_at_jalali": ("زمان ثبت (شمسی)", 18),
+}  # fmt: skip
+XLSX_WORDS = {
+    "status": {
+        "pending": "در حال بررسی", "approved": "پذیرفته", "waitlisted": "در صف انتظار",
+        "rejected": "رد شده", "cancelled": "لغو شده", "paid": "پرداخت شده",
+        "payment_failed": "پرداخت ناموفق",
+    },
+    "reason": {
+        "not_found": "در فهرست نیست", "pension_mismatch": "شماره مستمری نمی‌خواند",
+        "not_eligible": "واجد شرایط نیست", "prior_loan": "وام گرفته است",
+        "phone_mismatch": "تلفن نمی‌خواند", "phase_closed": "مرحله بسته بود",
+        "cancelled": "لغو شد",
+    },
+    "flags": {"phone_mismatch": "تلفن با فهرست نمی‌خواند"},
+    "channel": {
+        "twilio": "پیامک (Twilio)", "http": "پیامک (درگاه اپراتور)", "sms": "پیامک",
+        "ussd": "کد دستوری USSD", "simulator": "شبیه‌ساز",
+    },
+}  # fmt: skip
+_WORD_COLUMNS = {EXPORT_COLUMNS.index(name): words for name, words in XLSX_WORDS.items()}
 PROGRESS_EVERY = 1000
 XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet, below the header
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -119,8 +147,21 @@ def _write_csv(path: Path, rows: Iterable[list]) -> int:
     return count
 
 
+def xlsx_cells(row: list) -> list:
+    """An export row as people read it: stored codes in Persian words (flags one by one)."""
+    cells = list(row)
+    for index, words in _WORD_COLUMNS.items():
+        value = cells[index]
+        if value and "," in value:
+            cells[index] = "، ".join(words.get(part, part) for part in value.split(","))
+        elif value:
+            cells[index] = words.get(value, value)
+    return cells
+
+
 def _write_xlsx(path: Path, rows: Iterable[list]) -> int:
-    """XLSX in constant memory; text is never turned into formulas, numbers or links."""
+    """XLSX in constant memory, right to left, with widths, a frozen header row and a
+    filter on it; text is never turned into formulas, numbers or links."""
     options = {
         "constant_memory": True,
         "strings_to_formulas": False,
@@ -129,13 +170,19 @@ def _write_xlsx(path: Path, rows: Iterable[list]) -> int:
     }
     workbook = xlsxwriter.Workbook(str(path), options)
     sheet = workbook.add_worksheet("registrations")
-    sheet.write_row(0, 0, EXPORT_COLUMNS)
+    sheet.right_to_left()
+    header = workbook.add_format({"bold": True, "bg_color": "#EEF2F6", "border": 1})
+    for column, name in enumerate(EXPORT_COLUMNS):
+        sheet.set_column(column, column, XLSX_HEADERS[name][1])
+    sheet.write_row(0, 0, [XLSX_HEADERS[name][0] for name in EXPORT_COLUMNS], header)
+    sheet.freeze_panes(1, 0)
     count = 0
     try:
         for count, row in enumerate(rows, 1):
             if count > XLSX_MAX_ROWS:
                 raise ExportError(f"XLSX holds at most {XLSX_MAX_ROWS} rows: use CSV or filters")
-            sheet.write_row(count, 0, row)
+            sheet.write_row(count, 0, xlsx_cells(row))
+        sheet.autofilter(0, 0, count, len(EXPORT_COLUMNS) - 1)
     finally:
         workbook.close()
     return count

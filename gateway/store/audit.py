@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """The audit page's filters; None means any. `action` also takes its sub-actions
+    (`login` finds `login.failed`); `until` is exclusive."""
+
+    action: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def add_audit_event(
@@ -25,12 +38,25 @@ def add_audit_event(
 
 
 def recent_audit_events(
-    session: Session, action: str | None = None, limit: int = 100, before: int | None = None
+    session: Session,
+    filters: AuditFilters | None = None,
+    limit: int = 100,
+    before: int | None = None,
 ):
-    """The latest audit rows, newest first, optionally of one action and older than `before`."""
+    """The latest audit rows, newest first, under the filters and older than `before`."""
+    filters = filters or AuditFilters()
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if action is not None:
-        stmt = stmt.where(AuditEvent.action == action)
+    if filters.action is not None:
+        stmt = stmt.where(
+            or_(AuditEvent.action == filters.action, AuditEvent.action.startswith(
+                filters.action + ".", autoescape=True))
+        )  # fmt: skip
+    if filters.actor is not None:
+        stmt = stmt.where(AuditEvent.actor == filters.actor)
+    if filters.since is not None:
+        stmt = stmt.where(AuditEvent.at >= filters.since)
+    if filters.until is not None:
+        stmt = stmt.where(AuditEvent.at < filters.until)
     if before is not None:
         stmt = stmt.where(AuditEvent.id < before)
     return list(session.scalars(stmt))

@@ -43,7 +43,9 @@ REASONS = (
     "phase_closed",
     "cancelled",
 )
-ROLES = ("admin", "operator", "staff")
+# Console roles: `staff` work for one association (and must have it), `head_office` staff
+# see every association, operators watch the message flows, admins do everything.
+ROLES = ("admin", "operator", "head_office", "staff")
 # Outbound message statuses: `scheduled` waits for a decision to send (a USSD reminder);
 # delivered, undelivered, failed, suppressed and cancelled are final.
 MESSAGE_STATUSES = (
@@ -239,7 +241,7 @@ class ApplicationEvent(Base):
 
 
 class User(Base):
-    """A console user; staff with an association see only that association."""
+    """A console user; `staff` always have an association, every other role never has one."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -248,6 +250,18 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     association_code: Mapped[str | None] = mapped_column(ForeignKey("associations.code"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A password set by someone else (a new user, a reset) is changed at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'operator', 'head_office', 'staff')", name="known_role"),
+        CheckConstraint(
+            "(role = 'staff') = (association_code IS NOT NULL)", name="staff_have_an_association"
+        ),
+    )
 
 
 class AuditEvent(Base):

@@ -6,13 +6,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store.models import Application, Pensioner
 
 PAGE_SIZE = 50
 STREAM_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a search box's text may be; an application matching any of them is found."""
+
+    tracking_code: str | None = None
+    national_id: str | None = None
+    phone: str | None = None  # E.164: the phone that applied (indexed; the registry's is not)
+    name: str | None = None  # part of the registry's full name
+
+
+# The list's orders: name -> columns (the id last, so equal values keep one order).
+ORDERS = {
+    "newest": (Application.id.desc(),),
+    "oldest": (Application.id.asc(),),
+    "name": (Pensioner.full_name.asc(), Application.id.desc()),
+    "status": (Application.status.asc(), Application.id.desc()),
+    "phase": (Application.phase.asc(), Application.id.desc()),
+    "association": (Application.association_code.asc(), Application.id.desc()),
+    "decided": (Application.decided_at.desc(), Application.id.desc()),
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +47,7 @@ class RegistrationFilters:
     reason: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    search: Search | None = None
 
 
 def application_association():
@@ -44,17 +67,32 @@ def _filtered(stmt, filters: RegistrationFilters, scope: str | None, status=True
         (filters.since, lambda v: Application.created_at >= v),
         (filters.until, lambda v: Application.created_at < v),
     ]
-    return stmt.where(*[test(value) for value, test in tests if value is not None])
+    stmt = stmt.where(*[test(value) for value, test in tests if value is not None])
+    return stmt if filters.search is None else stmt.where(_matching(filters.search))
+
+
+def _matching(search: Search):
+    tests = [
+        (search.tracking_code, lambda v: Application.tracking_code == v),
+        (search.national_id, lambda v: Application.national_id == v),
+        (search.phone, lambda v: Application.phone == v),
+        (search.name, lambda v: Pensioner.full_name.contains(v, autoescape=True)),
+    ]
+    found = [test(value) for value, test in tests if value]
+    return or_(*found) if found else Application.id.is_(None)
 
 
 def list_registrations(
-    session: Session, filters: RegistrationFilters, scope: str | None, before: int | None = None
+    session: Session,
+    filters: RegistrationFilters,
+    scope: str | None,
+    order: str = "newest",
+    page: int = 1,
 ):
-    """A page of (application, full name, association), newest first, after id `before`."""
+    """A page (1, 2, ...) of (application, full name, association), in one of ORDERS."""
     stmt = select(Application, Pensioner.full_name, application_association())
-    stmt = _filtered(stmt, filters, scope).order_by(Application.id.desc()).limit(PAGE_SIZE)
-    if before is not None:
-        stmt = stmt.where(Application.id < before)
+    stmt = _filtered(stmt, filters, scope).order_by(*ORDERS.get(order, ORDERS["newest"]))
+    stmt = stmt.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
     return [tuple(row) for row in session.execute(stmt)]
 
 

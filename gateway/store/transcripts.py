@@ -23,6 +23,8 @@ class MessageFilters:
     status: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    phone: str | None = None  # E.164
+    text: str | None = None  # part of the message's text
 
 
 def phones_of_national_id(session: Session, national_id: str) -> list[str]:
@@ -48,6 +50,25 @@ def transcript(session: Session, phone: str, limit: int = TRANSCRIPT_LIMIT) -> l
         .limit(limit)
     )
     return list(reversed(session.scalars(stmt).all()))
+
+
+def latest_message_id(session: Session, phone: str) -> int:
+    """The newest message id of a phone (0 when it has none)."""
+    stmt = select(Message.id).where(Message.phone == phone).order_by(Message.id.desc()).limit(1)
+    return session.scalar(stmt) or 0
+
+
+def sent_after(session: Session, phone: str, after: int, statuses) -> list[Message]:
+    """The phone's outbound messages after id `after` that are not dialog replies (result
+    SMS, reminders) and have reached one of `statuses`, oldest first."""
+    stmt = select(Message).where(
+        Message.phone == phone,
+        Message.id > after,
+        Message.direction == "out",
+        Message.kind != "reply",
+        Message.status.in_(statuses),
+    )
+    return list(session.scalars(stmt.order_by(Message.id).limit(20)))
 
 
 def events_of_messages(session: Session, message_ids: list[int]) -> dict[int, list[MessageEvent]]:
@@ -99,9 +120,12 @@ def message_page(
         (Message.channel, filters.channel),
         (Message.direction, filters.direction),
         (Message.status, filters.status),
+        (Message.phone, filters.phone),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    if filters.text:
+        stmt = stmt.where(Message.text.contains(filters.text, autoescape=True))
     if filters.since is not None:
         stmt = stmt.where(Message.created_at >= filters.since)
     if filters.until is not None:

@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery"
 USERS = {
     "admin": ("admin", None),
     "operator": ("operator", None),
-    "office": ("staff", None),
+    "office": ("head_office", None),
     "tehran": ("staff", "08"),
     "tabriz": ("staff", "01"),
 }

@@ -21,13 +21,14 @@ TABLE = [
     ("GET", "/console/registrations", None, (LOGIN, 200, 200, 200, 200)),
     ("GET", "/console/registrations/{own}", None, (LOGIN, 200, 200, 200, 200)),
     ("GET", "/console/registrations/{other}", None, (LOGIN, 200, 200, 404, 200)),
-    ("POST", "/console/registrations/{own}/reveal", {}, (LOGIN, 403, 200, 200, 200)),
-    ("POST", "/console/registrations/{other}/reveal", {}, (LOGIN, 403, 200, 404, 200)),
+    ("POST", "/console/registrations/{own}/reveal", {}, (LOGIN, 403, 302, 302, 302)),
+    ("POST", "/console/registrations/{other}/reveal", {}, (LOGIN, 403, 302, 404, 302)),
+    ("GET", "/console/registrations/not-a-code", None, (LOGIN, 404, 404, 404, 404)),
     ("POST", "/console/registrations/{own}/cancel", {"reason": "duplicate"}, (
         LOGIN, 403, 403, 403, 302,
     )),
     ("GET", "/console/quotas", None, (LOGIN, 200, 200, 200, 200)),
-    ("POST", "/console/quotas/08/1", {"limit": "5"}, (LOGIN, 403, 403, 403, 302)),
+    ("POST", "/console/quotas/phases/1/limits", {"limit-08": "5"}, (LOGIN, 403, 403, 403, 302)),
     ("POST", "/console/quotas/phases/2", {"opens": "2030-01-01", "closes": "2030-02-01"}, (
         LOGIN, 403, 403, 403, 302,
     )),
@@ -38,6 +39,13 @@ TABLE = [
     ("GET", "/console/exports/{own_export}/download", None, (LOGIN, 403, 200, 200, 200)),
     ("GET", "/console/exports/{other_export}/download", None, (LOGIN, 403, 200, 404, 200)),
     ("GET", "/console/users", None, (LOGIN, 403, 403, 403, 200)),
+    ("GET", "/console/users/{tehran_id}", None, (LOGIN, 403, 403, 403, 200)),
+    ("POST", "/console/users/{tehran_id}/disable", {}, (LOGIN, 403, 403, 403, 302)),
+    ("GET", "/console/monitor", None, (LOGIN, 200, 403, 403, 200)),
+    ("GET", "/console/api/monitor", None, (LOGIN, 200, 403, 403, 200)),
+    ("GET", "/console/messages", None, (LOGIN, 200, 403, 403, 200)),
+    ("GET", "/console/conversations", None, (LOGIN, 200, 403, 403, 200)),
+    ("GET", "/console/simulator", None, (LOGIN, 200, 403, 403, 200)),
     ("GET", "/console/audit", None, (LOGIN, 403, 403, 403, 200)),
     ("POST", "/console/users", {"username": "new1", "role": "operator",
                                 "password": "long enough pw", "password2": "long enough pw"}, (
@@ -52,7 +60,7 @@ CASES = [
 
 
 @pytest.fixture
-def world(app, users, applications, redis):
+def world(app, db, users, applications, redis):
     """Users, an application per association and a finished export per association."""
     exports = {}
     for code in ("08", "01"):
@@ -62,6 +70,7 @@ def world(app, users, applications, redis):
         export_registrations(info["id"])
         exports[code] = info["id"]
     return {
+        "tehran_id": db.scalar(select(User.id).where(User.username == "tehran")),
         "own": applications["08"].tracking_code,
         "other": applications["01"].tracking_code,
         "own_export": exports["08"],
@@ -91,7 +100,7 @@ def test_route_access_by_role_and_association(
 def test_refused_changes_change_nothing(app, signed_in, world, db, role):
     client = signed_in(role)
     post(client, f"/console/registrations/{world['own']}/cancel", {"reason": "duplicate"})
-    post(client, "/console/quotas/08/1", {"limit": "9"})
+    post(client, "/console/quotas/phases/1/limits", {"limit-08": "9"})
     post(client, "/console/users", {"username": "x1", "role": "admin", "password": "p" * 12,
                                     "password2": "p" * 12})  # fmt: skip
     db.rollback()
@@ -156,6 +165,8 @@ def test_admins_create_users_with_the_cli_rules_and_an_audit_row(signed_in, worl
         ({"password": "short", "password2": "short"}, "گذرواژه دست‌کم ۱۰ نویسه باشد"),
         ({"password2": "something else"}, "دو گذرواژه یکی نیستند"),
         ({"association": "99"}, "این کانون وجود ندارد"),
+        ({"association": ""}, "کارشناس کانون باید کانون داشته باشد"),
+        ({"role": "operator"}, "نقش‌های دیگر کانون ندارند"),
         ({"role": "root"}, "نقش نادرست است"),
     ],
 )

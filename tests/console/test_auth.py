@@ -1,4 +1,4 @@
-"""Console sign-in: sessions in Redis, the throttle, CSRF, language, audit rows."""
+"""Console sign-in: sessions only after sign-in, the throttle, safe `next`, CSRF, language."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ import json
 import pytest
 from sqlalchemy import select
 
-from gateway.console.session import COOKIE, IDLE_SECONDS
-from gateway.console.throttle import LOCK_SECONDS
-from gateway.store.models import AuditEvent
+from gateway.console import throttle
+from gateway.console.session import COOKIE, CSRF_COOKIE, IDLE_SECONDS, LANG_COOKIE
+from gateway.store.models import AuditEvent, User
 from tests.console.conftest import PASSWORD, csrf_of, post, sign_in, token
 
-OTHER_ADDRESS = {"environ_base": {"REMOTE_ADDR": "10.0.0.9"}}
+
+def address(n: int) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250 + 1}"}}
 
 
 def audit_rows(db, action):
@@ -31,19 +33,29 @@ def test_anonymous_console_pages_redirect_to_the_sign_in_page(client, users):
     assert "status%3Dapproved" in response.headers["Location"]
 
 
-def test_sign_in_sets_an_http_only_lax_cookie_and_audits(client, users, db, redis):
+def test_the_sign_in_page_writes_nothing_to_redis(client, users, redis):
+    for _ in range(3):
+        response = client.get("/console/login")
+        assert response.status_code == 200
+    assert redis.dbsize() == 0
+    assert client.get_cookie(COOKIE) is None and client.get_cookie(CSRF_COOKIE) is not None
+
+
+def test_sign_in_sets_an_http_only_lax_cookie_audits_and_records_the_time(client, users, db, redis):
     response = sign_in(client, "tehran")
     assert response.status_code == 302 and response.headers["Location"] == "/console/"
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert IDLE_SECONDS - 5 < redis.ttl(session_key(client)) <= IDLE_SECONDS
     assert [e.actor for e in audit_rows(db, "login")] == ["tehran"]
+    assert db.scalar(select(User.last_sign_in_at).where(User.username == "tehran")) is not None
     assert client.get("/console/").headers["Location"] == "/console/registrations"
 
 
-def test_sign_in_gives_a_new_session_id_so_a_planted_one_is_useless(client, users, redis):
-    client.get("/console/login")
-    planted = client.get_cookie(COOKIE).value
+def test_a_planted_session_id_is_useless_after_sign_in(client, users, redis):
+    planted = "p" * 40
+    redis.set(f"smsgw:console:session:{planted}", json.dumps({"user_id": 1, "csrf": "x" * 30}))
+    client.set_cookie(COOKIE, planted)
     sign_in(client, "admin")
     assert client.get_cookie(COOKIE).value != planted
     assert redis.get(f"smsgw:console:session:{planted}") is None
@@ -60,31 +72,85 @@ def test_a_wrong_password_or_unknown_user_gets_one_message_and_an_audit_row(
     assert client.get("/console/registrations").status_code == 302
 
 
-def test_five_failures_lock_the_user_for_15_minutes_even_from_another_address(client, users, redis):
-    for _ in range(5):
+@pytest.mark.parametrize(
+    "scope, failures, wait",
+    [
+        (throttle.ACCOUNT, 3, 0),
+        (throttle.ACCOUNT, 4, 2),
+        (throttle.ACCOUNT, 6, 8),
+        (throttle.ACCOUNT, 9, 60),
+        (throttle.ACCOUNT, 500, 60),
+        (throttle.ACCOUNT_FROM_ADDRESS, 9, 64),
+        (throttle.ACCOUNT_FROM_ADDRESS, 14, 900),
+        (throttle.ADDRESS, 49, 0),
+        (throttle.ADDRESS, 50, 900),
+    ],
+)
+def test_waits_grow_with_failures_up_to_each_scopes_cap(scope, failures, wait):
+    assert throttle.wait_after(failures, scope) == wait
+
+
+def test_a_wait_refuses_even_the_right_password_and_says_how_long(client, users, db):
+    for _ in range(4):
         assert sign_in(client, "tehran", "wrong").status_code == 401
-    locked = sign_in(app_client := client.application.test_client(), "tehran", **OTHER_ADDRESS)
-    assert locked.status_code == 429 and "۱۵ دقیقه" in locked.text
-    assert app_client.get("/console/registrations", **OTHER_ADDRESS).status_code == 302
-    assert LOCK_SECONDS - 5 < redis.ttl("smsgw:console:signin-failures:user:tehran") <= 900
+    locked = sign_in(client, "tehran")
+    assert locked.status_code == 429 and "ثانیهٔ دیگر" in locked.text
+    assert [json.loads(e.details)["wait"] for e in audit_rows(db, "login.blocked")] == [2]
 
 
-def test_five_failures_lock_the_address_for_every_user(client, users, db):
-    for name in ("a", "b", "c", "d", "e"):
-        sign_in(client, name, "wrong")
-    assert sign_in(client, "admin").status_code == 429
-    assert len(audit_rows(db, "login.blocked")) == 1
-    assert sign_in(client.application.test_client(), "admin", **OTHER_ADDRESS).status_code == 302
-
-
-def test_a_good_sign_in_clears_the_users_failures(client, users):
+def test_attempts_during_a_wait_are_not_counted(client, users, redis):
     for _ in range(4):
         sign_in(client, "tehran", "wrong")
+    for _ in range(5):
+        assert sign_in(client, "tehran", "wrong").status_code == 429
+    assert redis.get("smsgw:console:signin:count:account:tehran") == b"4"
+
+
+def test_a_stranger_guessing_from_many_addresses_holds_an_account_back_a_minute_at_most(
+    app, users, redis
+):
+    stranger = app.test_client()
+    for n in range(40):
+        redis.delete("smsgw:console:signin:wait:account:admin")  # as if each wait had passed
+        sign_in(stranger, "admin", "guess", **address(n))
+    with app.test_request_context():
+        assert 0 < throttle.seconds_to_wait("admin", "192.168.1.1") <= 60
+    redis.delete("smsgw:console:signin:wait:account:admin")
+    assert sign_in(app.test_client(), "admin", **address(999)).status_code == 302
+
+
+def test_one_address_guessing_one_account_waits_up_to_15_minutes(app, client, users, redis):
+    for _ in range(14):
+        redis.delete("smsgw:console:signin:wait:account:tehran")
+        redis.delete("smsgw:console:signin:wait:pair:tehran|127.0.0.1")
+        sign_in(client, "tehran", "wrong")
+    assert 890 < redis.ttl("smsgw:console:signin:wait:pair:tehran|127.0.0.1") <= 900
+    redis.delete("smsgw:console:signin:wait:account:tehran")
+    assert sign_in(app.test_client(), "tehran", **address(7)).status_code == 302
+
+
+def test_colleagues_behind_one_address_are_not_locked_out_by_one_persons_typos(app, client, users):
+    for n in range(12):
+        sign_in(client, f"typo{n}", "wrong")
+    assert sign_in(app.test_client(), "admin").status_code == 302
+
+
+def test_fifty_failures_from_one_address_lock_that_address_for_every_user(app, client, users):
+    for n in range(50):
+        sign_in(client, f"user{n}", "wrong")
+    assert sign_in(app.test_client(), "admin").status_code == 429
+    assert sign_in(app.test_client(), "admin", **address(3)).status_code == 302
+
+
+def test_a_good_sign_in_clears_the_accounts_count(app, client, users, redis):
+    for _ in range(3):
+        sign_in(client, "tehran", "wrong")
     assert sign_in(client, "tehran").status_code == 302
-    other = client.application.test_client()
-    for _ in range(4):
-        sign_in(other, "tehran", "wrong", **OTHER_ADDRESS)
-    assert sign_in(other, "tehran", **OTHER_ADDRESS).status_code == 302
+    assert redis.get("smsgw:console:signin:count:account:tehran") is None
+    other = app.test_client()
+    for _ in range(3):
+        assert sign_in(other, "tehran", "wrong").status_code == 401
+    assert sign_in(other, "tehran").status_code == 302
 
 
 def test_sign_out_ends_the_session_in_redis(signed_in, db, redis):
@@ -111,8 +177,12 @@ def test_posts_without_the_right_csrf_token_are_refused(signed_in, sent):
     assert 'lang="fa"' in client.get("/console/users").text
 
 
-def test_sign_in_without_a_csrf_token_is_refused(client, users):
+@pytest.mark.parametrize("form_token", [None, "a-token-of-another-browser-xxxxx"])
+def test_sign_in_without_the_forms_csrf_token_is_refused(client, users, form_token):
+    client.get("/console/login")
     form = {"username": "admin", "password": PASSWORD}
+    if form_token:
+        form["csrf_token"] = form_token
     assert client.post("/console/login", data=form).status_code == 400
 
 
@@ -120,6 +190,15 @@ def test_the_csrf_header_works_for_fetch(signed_in):
     client = signed_in("admin")
     headers = {"X-CSRF-Token": token(client, "/console/users")}
     assert client.post("/console/lang", data={"lang": "en"}, headers=headers).status_code == 302
+    assert 'lang="en" dir="ltr"' in client.get("/console/users").text
+
+
+def test_language_switch_before_sign_in_is_a_cookie_and_stays_after(client, users):
+    page = client.get("/console/login")
+    client.post("/console/lang", data={"lang": "en", "csrf_token": csrf_of(page.text)})
+    assert client.get_cookie(LANG_COOKIE).value == "en"
+    assert "Sign in" in client.get("/console/login").text
+    sign_in(client, "admin")
     assert 'lang="en" dir="ltr"' in client.get("/console/users").text
 
 
@@ -136,26 +215,37 @@ def test_language_switch_turns_the_page_left_to_right_with_latin_digits(signed_i
     assert 'dir="ltr"' in english and f">{code}<" in english and "Registrations" in english
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil"])
-def test_sign_in_never_redirects_off_site(client, users, target):
-    page = client.get("/console/login")
+NEXT_TARGETS = [
+    "//evil.example/",
+    "https://evil.example/",
+    "/\\evil.example",
+    "/\t/evil.example/",
+    "/ /evil.example/",
+    "/console/\r\nSet-Cookie: x=1",
+    "javascript:alert(1)",
+    "/webhooks/ussd",
+]
+
+
+@pytest.mark.parametrize("target", NEXT_TARGETS)
+def test_sign_in_never_redirects_off_the_console(client, users, target):
+    page = client.get("/console/login", query_string={"next": target})
+    assert page.status_code == 200
     form = {"username": "admin", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
     response = client.post("/console/login", data={**form, "next": target})
     assert response.headers["Location"] == "/console/"
 
 
-def test_the_cookie_is_secure_in_production(database_url, redis_url, tmp_path):
-    from config.settings import load_settings
-    from gateway import create_app
+def test_the_encoded_tab_trick_of_the_issue_lands_on_the_console(client, users):
+    page = client.get("/console/login?next=/%09/evil.example/")
+    assert 'name="next" value="/console/"' in page.text
 
-    settings = load_settings(
-        {}, GATEWAY_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
-        INSTANCE_PATH=str(tmp_path), SECRET_KEY="x" * 32, TWILIO_AUTH_TOKEN="t",
-        HTTP_SMS_TOKEN="h", USSD_TOKEN="u", SMS_PROVIDER="http", HTTP_SMS_SEND_URL="http://x.ir",
-    )  # fmt: skip
-    response = create_app(settings).test_client().get("/console/login")
-    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))
-    assert "Secure" in cookie
+
+def test_sign_in_goes_on_to_the_console_page_asked_for(client, users):
+    page = client.get("/console/login?next=/console/quotas%3Fx%3D1")
+    form = {"username": "admin", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    response = client.post("/console/login", data={**form, "next": "/console/quotas?x=1"})
+    assert response.headers["Location"] == "/console/quotas?x=1"
 
 
 def test_audit_details_of_a_failed_sign_in_hold_the_address_only(client, users, db):
@@ -173,8 +263,8 @@ class TestBehindALoadBalancer:
         balancer = {"environ_base": {"REMOTE_ADDR": "10.0.0.2"}}
         first = {"headers": {"X-Forwarded-For": "5.6.7.8"}, **balancer}
         second = {"headers": {"X-Forwarded-For": "9.9.9.9"}, **balancer}
-        for name in ("a", "b", "c", "d", "e"):
-            sign_in(client, name, "wrong", **first)
+        for n in range(50):
+            sign_in(client, f"user{n}", "wrong", **first)
         assert sign_in(client, "admin", **first).status_code == 429
         other = client.application.test_client()
         assert sign_in(other, "admin", **second).status_code == 302  # not the balancer's lock

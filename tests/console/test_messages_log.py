@@ -91,3 +91,30 @@ def test_bad_filters_and_keys_get_a_short_message(signed_in, log_rows, query):
 def test_operators_see_phones_masked_and_admins_whole(signed_in, log_rows):
     assert "1234567" not in signed_in("operator").get("/console/messages").text
     assert "۹۱۲۱۲۳۴۵۶۷" in signed_in("admin").get("/console/messages").text
+
+
+def test_the_log_filters_by_phone_in_any_format_and_by_part_of_the_text(signed_in, db):
+    from tests.console.pensioners import add_registry, register
+
+    nid = add_registry(db, 1)[0]
+    register("+989121000001", nid)
+    register("+989121000002", "0000000000")
+    client = signed_in("admin")
+    by_phone = client.get("/console/messages", query_string={"phone": "۰۹۱۲ ۱۰۰ ۰۰۰۲"}).text
+    assert by_phone.count("data-message-id=") > 0 and "+989121000001" not in by_phone
+    by_text = client.get("/console/messages", query_string={"text": nid}).text
+    assert by_text.count("data-message-id=") == 1 and nid in by_text
+
+
+def test_a_bad_phone_filter_says_so(signed_in):
+    response = signed_in("admin").get("/console/messages?phone=abc")
+    assert response.status_code == 400 and "شمارهٔ درستی نیست" in response.text
+
+
+def test_channels_and_statuses_are_words_with_the_code_on_hover(signed_in, db):
+    from tests.console.pensioners import add_registry, register
+
+    register("+989121000001", add_registry(db, 1)[0])
+    page = signed_in("admin").get("/console/messages").text
+    assert 'title="twilio" data-code="twilio">پیامک (Twilio)<' in page
+    assert 'data-code="handled">پاسخ داده شد<' in page

@@ -8,7 +8,7 @@ from rq.registry import FailedJobRegistry
 
 from gateway.programme.jobs import get_queue
 from tests.console.conftest import token
-from tests.console.pensioners import add_registry, decide_all, register, text_in
+from tests.console.pensioners import add_registry, decide_all, register, send_all, text_in
 
 # Every route of the operator pages: method, path, body (JSON or form).
 ROUTES = [
@@ -136,3 +136,26 @@ def test_the_monitor_page_loads_its_scripts_and_words(signed_in):
     page = signed_in("operator").get("/console/monitor").text
     assert "console/charts.js" in page and "console/monitor.js" in page
     assert 'id="monitor-labels"' in page and "funnel.started" in page
+
+
+@pytest.mark.parametrize("minutes, points, step", [(60, 60, 1), (360, 72, 5), (1440, 96, 15)])
+def test_the_chart_range_groups_minutes_into_points(signed_in, db, minutes, points, step):
+    add_registry(db, 1)
+    text_in("+989121000001", "وام", channel="http")
+    data = signed_in("operator").get(f"/console/api/monitor?minutes={minutes}").get_json()
+    assert (len(data["minutes"]), data["step"]) == (points, step)
+    assert sum(data["series"]["http"]["in"]) == 1 and data["timezone"] == "Asia/Tehran"
+
+
+def test_an_unknown_range_falls_back_to_the_hour(signed_in):
+    assert (
+        len(signed_in("operator").get("/console/api/monitor?minutes=7").get_json()["minutes"]) == 60
+    )
+
+
+def test_sends_without_any_delivery_report_are_flagged_not_shown_as_zero(signed_in, db):
+    nid = add_registry(db, 1)[0]
+    register("+989121000001", nid)
+    send_all(decide_all(db))
+    rates = signed_in("operator").get("/console/api/monitor").get_json()["rates"]
+    assert rates["no_reports"] is True

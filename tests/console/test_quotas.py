@@ -40,7 +40,7 @@ def full_quota(db, programme):
 def test_the_page_draws_used_limit_and_waitlist_as_bars(signed_in, full_quota):
     page = signed_in("tehran").get("/console/quotas").text
     assert 'aria-label="گرفته‌شده ۲ / ۲"' in page
-    assert 'class="fill full" style="width: 100.0%"' in page
+    assert 'class="fill full" data-fill="100.0"' in page
     assert 'class="bar wait"' in page and "<form" not in page.split("<main>")[1]
 
 
@@ -48,9 +48,10 @@ def test_raising_a_quota_queues_the_promotion_and_the_waitlist_moves_up(
     signed_in, full_quota, db, redis
 ):
     response = post(
-        signed_in("admin"), "/console/quotas/08/1", {"limit": "۳"}, follow_redirects=True
-    )
-    assert "صف انتظار در حال پیشروی است" in response.text
+        signed_in("admin"), "/console/quotas/phases/1/limits",
+        {"limit-08": "۳", "limit-01": "1000"}, follow_redirects=True,
+    )  # fmt: skip
+    assert "۱ افزایش که صف انتظارشان در حال پیشروی است" in response.text
     assert quota(db).limit == 3
     assert Queue("decisions", connection=redis).job_ids == ["promote_waitlist-08-1"]
     promote_waitlist("08", 1)
@@ -60,7 +61,7 @@ def test_raising_a_quota_queues_the_promotion_and_the_waitlist_moves_up(
 
 
 def test_lowering_a_quota_queues_nothing(signed_in, programme, db, redis):
-    post(signed_in("admin"), "/console/quotas/01/1", {"limit": "500"})
+    post(signed_in("admin"), "/console/quotas/phases/1/limits", {"limit-01": "500"})
     assert quota(db, "01").limit == 500
     assert Queue("decisions", connection=redis).job_ids == []
 
@@ -75,14 +76,36 @@ def test_lowering_a_quota_queues_nothing(signed_in, programme, db, redis):
     ],
 )
 def test_a_bad_limit_is_refused_with_a_clear_message(signed_in, full_quota, db, limit, message):
-    response = post(signed_in("admin"), "/console/quotas/08/1", {"limit": limit},
+    form = {"limit-08": limit, "limit-01": "900"}  # 01's change waits for 08's to be right
+    response = post(signed_in("admin"), "/console/quotas/phases/1/limits", form,
                     follow_redirects=True)  # fmt: skip
-    assert response.status_code == 200 and message in response.text
-    assert quota(db).limit == 2 and audit(db, "quota.set") == []
+    assert (
+        response.status_code == 200 and message in response.text and "تهران (۰۸)" in response.text
+    )
+    assert quota(db).limit == 2 and quota(db, "01").limit == 1000
+    assert audit(db, "quota.set") == []
 
 
-def test_an_unknown_quota_is_a_404(signed_in, programme):
-    assert post(signed_in("admin"), "/console/quotas/99/1", {"limit": "3"}).status_code == 404
+def test_an_unknown_phase_is_a_404(signed_in, programme):
+    assert post(signed_in("admin"), "/console/quotas/phases/9/limits", {}).status_code == 404
+
+
+def test_each_phase_has_one_save_button_and_totals(signed_in, full_quota):
+    page = signed_in("admin").get("/console/quotas").text
+    assert page.count("ذخیرهٔ سهمیه‌های این مرحله") == 2  # phases 1 and 2
+    assert 'data-total="1"' in page and "۲ / ۱۰۰۲" in page
+    assert "خود این روز هم جزو مرحله است" in page
+
+
+def test_the_last_day_is_shown_and_read_as_included(signed_in, programme, db):
+    client = signed_in("admin")
+    post(client, "/console/quotas/phases/3", {"opens": "1406-01-01", "closes": "1406-01-31"})
+    db.rollback()
+    phase = db.get(Phase, 3)
+    assert phase.closes_at == datetime(2027, 4, 20, 20, 30, tzinfo=UTC)  # 1406-02-01 00:00
+    assert 'name="closes" dir="ltr" size="16" maxlength="16" required value="1406-01-31"' in (
+        client.get("/console/quotas").text
+    )
 
 
 def test_phase_dates_take_jalali_input_and_are_audited(signed_in, programme, db):
@@ -120,5 +143,5 @@ def test_overlapping_phases_are_refused_as_by_the_cli(signed_in, programme, db, 
     opens = phase1.opens_at.strftime("%Y-%m-%d")
     response = post(signed_in("admin"), "/console/quotas/phases/3",
                     {"opens": opens, "closes": "2099-01-01"}, follow_redirects=True)  # fmt: skip
-    assert "هم‌پوشانی" in response.text and "phase 3 would overlap phase 1, 2" in response.text
+    assert "با مرحلهٔ دیگری هم‌پوشانی دارند" in response.text
     assert audit(db, "phase.set") == []

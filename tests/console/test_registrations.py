@@ -1,4 +1,5 @@
-"""The registrations pages: filters, counts, keyset pages, one application, reveal, cancel."""
+"""The registrations pages: search, filters, sorting, counts and totals, pages, one
+application, reveal (post/redirect/get), cancel."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def many(db, programme):
     ]  # fmt: skip
 
 
-def test_the_list_pages_by_id_newest_first(signed_in, many):
+def test_the_list_pages_newest_first(signed_in, many):
     client = signed_in("admin")
     first = client.get("/console/registrations")
     codes = codes_on(first.text)
@@ -48,9 +49,76 @@ def test_filters_narrow_the_list_and_counts_show_every_status(signed_in, many):
     assert 'data-status="waitlisted">در صف انتظار: <b>۱۵</b>' in page
 
 
-def test_the_next_page_keeps_the_filters(signed_in, many):
-    page = signed_in("admin").get("/console/registrations?association=08&phase=1").text
-    assert re.search(r'href="[^"]*association=08[^"]*phase=1[^"]*before=\d+" rel="next"', page)
+def test_the_next_page_keeps_the_filters_and_the_order(signed_in, many):
+    page = signed_in("admin").get("/console/registrations?association=08&phase=1&sort=oldest").text
+    assert re.search(r'href="[^"]*association=08[^"]*phase=1[^"]*page=2" rel="next"', page)
+    assert "sort=oldest" in re.search(r'href="([^"]*)" rel="next"', page).group(1)
+    assert "صفحهٔ ۱ از ۲" in page
+
+
+def test_the_total_counts_every_match_not_just_the_page(signed_in, many):
+    client = signed_in("admin")
+    assert "۵۵ درخواست" in client.get("/console/registrations").text
+    assert "۱۵ درخواست" in client.get("/console/registrations?status=waitlisted").text
+
+
+@pytest.mark.parametrize(
+    "sort, first",
+    [("newest", -1), ("oldest", 0)],
+)
+def test_the_list_sorts_as_asked(signed_in, many, sort, first):
+    page = signed_in("admin").get(f"/console/registrations?sort={sort}").text
+    assert codes_on(page)[0] == many[first].tracking_code
+
+
+@pytest.fixture
+def people(db, programme):
+    """Three pensioners with their applications, to search among."""
+    found = {}
+    for national_id, name, phone in (
+        ("0012345679", "علی رضایی", "+989121111111"),
+        ("0084575948", "مریم احمدی", "+989122222222"),
+        ("0499370899", "حسن کریمی", "+989123333333"),
+    ):
+        add_pensioner(db, national_id, full_name=name, mobile=phone)
+        found[name] = add_application(db, national_id, association_code="08", phase=1,
+                                      status="approved", phone=phone)  # fmt: skip
+    return found
+
+
+def persian(text: str) -> str:
+    return text.translate(FA)
+
+
+@pytest.mark.parametrize(
+    "query, who",
+    [
+        ("مریم", "مریم احمدی"),
+        ("احمدی", "مریم احمدی"),
+        ("0084575948", "مریم احمدی"),
+        (persian("0084575948"), "مریم احمدی"),
+        ("84575948", "مریم احمدی"),  # a national ID without its leading zeros
+        ("09123333333", "حسن کریمی"),
+        (persian("0912 333 3333"), "حسن کریمی"),
+        ("+98 912 111 1111", "علی رضایی"),
+    ],
+)
+def test_search_finds_by_name_national_id_or_phone_in_any_digit_script(
+    signed_in, people, query, who
+):
+    page = signed_in("admin").get("/console/registrations", query_string={"q": query}).text
+    assert codes_on(page) == [people[who].tracking_code]
+
+
+def test_search_finds_a_tracking_code_in_persian_digits(signed_in, people):
+    code = people["حسن کریمی"].tracking_code
+    page = signed_in("admin").get("/console/registrations", query_string={"q": persian(code)})
+    assert codes_on(page.text) == [code]
+
+
+def test_a_number_that_is_nothing_searchable_says_so(signed_in, people):
+    page = signed_in("admin").get("/console/registrations?q=12345").text
+    assert "نه کد پیگیری است" in page
 
 
 def test_date_filters_take_jalali_and_gregorian_days(signed_in, db, programme):
@@ -69,7 +137,7 @@ def test_date_filters_take_jalali_and_gregorian_days(signed_in, db, programme):
         ("phase=abc", "«مرحله» باید یک عدد درست باشد."),
         ("since=yesterday", "«از تاریخ» تاریخ درستی نیست"),
         ("status=gone", "«وضعیت» مقدار درستی ندارد."),
-        ("before=-1", "صفحه نامعتبر است."),
+        ("page=-1", "صفحه نامعتبر است."),
     ],
 )
 def test_bad_filters_get_a_short_message_not_an_error(signed_in, many, query, message):
@@ -88,11 +156,35 @@ def test_staff_reveal_the_national_id_and_an_audit_row_is_written(signed_in, app
     code = applications["08"].tracking_code
     client = signed_in("tehran")
     assert "۰۰۱۲۳۴۵۶۷۹" not in client.get(f"/console/registrations/{code}").text
-    revealed = post(client, f"/console/registrations/{code}/reveal").text
-    assert "۰۰۱۲۳۴۵۶۷۹" in revealed and "این نمایش ثبت شد" in revealed
+    response = post(client, f"/console/registrations/{code}/reveal")
+    assert response.headers["Location"] == f"/console/registrations/{code}"  # post/redirect/get
+    for _ in range(2):  # a reload shows it again and is not audited again
+        revealed = client.get(f"/console/registrations/{code}").text
+        assert "۰۰۱۲۳۴۵۶۷۹" in revealed and "این نمایش ثبت شد" in revealed
     db.rollback()
-    row = db.scalar(select(AuditEvent).where(AuditEvent.action == "national_id_revealed"))
-    assert (row.actor, row.target) == ("tehran", code)
+    rows = db.scalars(select(AuditEvent).where(AuditEvent.action == "national_id_revealed"))
+    assert [(row.actor, row.target) for row in rows] == [("tehran", code)]
+
+
+def test_staff_see_full_names_and_operators_masked_ones(signed_in, applications):
+    staff = signed_in("tehran").get("/console/registrations").text
+    assert 'data-field="name">علی رضایی<' in staff
+    operator = signed_in("operator").get("/console/registrations").text
+    assert 'data-field="name">ع*** ر***<' in operator and "علی رضایی" not in operator
+
+
+def test_history_lines_are_words_not_codes(signed_in, db, applications):
+    from gateway.store.applications import add_event
+
+    application = applications["08"]
+    add_event(db, application.id, "decided", "status=approved association_code=08 phase=1")
+    add_event(db, application.id, "carried_over", "phase 1 -> 2")
+    db.commit()
+    page = signed_in("admin").get(f"/console/registrations/{application.tracking_code}").text
+    history = page[page.index('class="history"') :]
+    assert "status=" not in history and "carried_over" not in history.split("title=")[0]
+    assert "وضعیت:</span> <bdi>پذیرفته" in history and "تهران (۰۸)" in history
+    assert "انتقال به صف مرحلهٔ بعد" in history and "۱ ← ۲" in history
 
 
 def test_an_unknown_tracking_code_is_a_404_page(signed_in, programme):

@@ -122,3 +122,67 @@ def test_production_keeps_the_simulator_off_unless_asked(tmp_path):
     assert load_settings({**base, "CONSOLE_SIMULATOR": "on"}).console_simulator_enabled is True
     development = {"GATEWAY_ENV": "development", "INSTANCE_PATH": str(tmp_path)}
     assert load_settings(development).console_simulator_enabled is True
+
+
+def test_every_simulated_message_is_audited_with_the_phone_masked(phone, db):
+    from gateway.store.models import AuditEvent
+
+    phone({"mode": "sms", "phone": PHONE, "text": "وام"})
+    db.rollback()
+    (row,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "simulator.message"))
+    assert (row.actor, row.target) == ("operator", "+98912****009")
+
+
+def test_the_result_sms_shows_once_a_worker_has_sent_it(phone, signed_in, db):
+    from tests.console.pensioners import decide_all, send_all
+
+    nid = add_registry(db, 1)[0]
+    texts = ("وام", nid, "123456", "1")
+    replies = [phone({"mode": "sms", "phone": PHONE, "text": text}) for text in texts]
+    after = replies[0][1]["after"]
+    client = signed_in("operator")
+    query = {"phone": PHONE, "after": after}
+    assert client.get(f"{API}/sent", query_string=query).get_json()["messages"] == []
+    send_all(decide_all(db))
+    (result,) = client.get(f"{API}/sent", query_string=query).get_json()["messages"]
+    assert result["kind"] == "result" and result["text"]
+
+
+class TestOnlyListedPhones:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"CONSOLE_SIMULATOR_PHONES": ("09121000009", "+989121000010")}
+
+    @pytest.mark.parametrize("number, status", [(PHONE, 200), ("09121000010", 200),
+                                                ("09121000011", 400)])  # fmt: skip
+    def test_the_simulator_speaks_only_as_the_listed_phones(self, phone, db, number, status):
+        code, reply = phone({"mode": "sms", "phone": number, "text": "وام"})
+        assert code == status
+        if status == 400:
+            assert "CONSOLE_SIMULATOR_PHONES" in reply["error"]
+
+    def test_the_page_offers_only_those_phones(self, signed_in):
+        page = signed_in("operator").get("/console/simulator").text
+        assert '<select id="sim-phone"' in page and page.count('<option value="+98912100001') == 1
+
+
+def test_in_production_no_phone_is_allowed_until_listed(database_url, redis_url, users, tmp_path):
+    from config.settings import load_settings
+    from gateway import create_app
+    from tests.console.conftest import sign_in
+
+    settings = load_settings(
+        {}, GATEWAY_ENV="production", DATABASE_URL=database_url, REDIS_URL=redis_url,
+        INSTANCE_PATH=str(tmp_path), SECRET_KEY="x" * 32, TWILIO_AUTH_TOKEN="t",
+        HTTP_SMS_TOKEN="h", USSD_TOKEN="u", CONSOLE_SIMULATOR="on", SMS_PROVIDER="http",
+        HTTP_SMS_SEND_URL="http://x.ir",
+    )  # fmt: skip
+    client = create_app(settings).test_client()
+    client.environ_base["wsgi.url_scheme"] = "https"
+    sign_in(client, "operator")
+    headers = {"X-CSRF-Token": token(client, "/console/simulator")}
+    response = client.post(API, json={"mode": "sms", "phone": PHONE, "text": "وام"},
+                           headers=headers)  # fmt: skip
+    assert (
+        response.status_code == 400 and "CONSOLE_SIMULATOR_PHONES" in response.get_json()["error"]
+    )

@@ -13,7 +13,13 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from gateway.cli import cli
-from gateway.programme.bank_export import EXPORT_COLUMNS, escape_formula, iso_utc
+from gateway.programme.bank_export import (
+    EXPORT_COLUMNS,
+    XLSX_HEADERS,
+    XLSX_WORDS,
+    escape_formula,
+    iso_utc,
+)
 from gateway.store.models import Application, Association, AuditEvent, Pensioner, Phase
 
 CREATED = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
@@ -121,11 +127,25 @@ def test_xlsx_export_holds_the_same_cells_as_text(applications, cli_env, tmp_pat
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(out, read_only=True).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == list(EXPORT_COLUMNS)
+    assert rows[0] == [XLSX_HEADERS[name][0] for name in EXPORT_COLUMNS]
     assert rows[1][:7] == ["10000009", "0012345679", "123456", "'=HYPERLINK(1)",
                            "+989121234567", "08", 2]  # fmt: skip
     assert rows[1][13] == "1405/09/04 12:00"
     assert len(rows) == 4
+
+
+def test_xlsx_is_right_to_left_with_widths_a_frozen_header_a_filter_and_persian_words(
+    applications, cli_env, tmp_path
+):
+    out = tmp_path / "out.xlsx"
+    assert invoke(cli_env, "export", "--format", "xlsx", "--out", str(out)).exit_code == 0
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.sheet_view.rightToLeft is True
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:N4"
+    assert sheet.column_dimensions["D"].width > 20  # full names are not cut
+    statuses = {row[7] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert statuses <= set(XLSX_WORDS["status"].values()) and statuses
 
 
 def test_each_export_is_audited_with_filters_rows_and_sha256(applications, db, cli_env, tmp_path):

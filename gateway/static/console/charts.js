@@ -19,7 +19,7 @@ function niceCeiling(value) {
   return step * power;
 }
 
-// Draw series = [{name, values}] (equal lengths, oldest first) into the <svg> element.
+// Draw series = [{name, code, values}] (equal lengths, oldest first) into the <svg> element.
 // `format` turns a number into text (Persian digits in the Persian console); `xLabels`
 // are spread evenly under the time axis.
 function drawLineChart(svg, series, options) {
@@ -51,12 +51,53 @@ function drawLineChart(svg, series, options) {
     const path = line.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     const polyline = svgElement("polyline", {
       points: path, fill: "none", stroke: colour, "stroke-width": 2,
-      "data-series": line.name,
+      "data-series": line.code || line.name,
     });
     polyline.appendChild(svgElement("title", {}, line.name));
     svg.appendChild(polyline);
   });
+  if (opts.tip && points) { addTooltip(svg, { x, points, width, height, pad, tip: opts.tip }); }
   return series.map((line, n) => ({ name: line.name, colour: CHART_COLOURS[n % CHART_COLOURS.length] }));
+}
+
+// Hovering (or touching) the chart shows the values of the nearest point in a box:
+// `tip(index)` gives its lines of text.
+function addTooltip(svg, { x, points, width, height, pad, tip }) {
+  const wrap = svg.parentElement;
+  const guide = svgElement("line", { y1: pad, y2: height - pad, stroke: "#8c959f",
+    "stroke-dasharray": "3 3", visibility: "hidden" });
+  svg.appendChild(guide);
+  const box = wrap.querySelector(".chart-tip") || document.createElement("div");
+  box.className = "chart-tip";
+  box.hidden = true;
+  box.setAttribute("role", "status");
+  wrap.appendChild(box);
+  const overlay = svgElement("rect", { x: pad, y: 0, width: width - 2 * pad, height,
+    fill: "transparent" });
+  svg.appendChild(overlay);
+  const show = (event) => {
+    const rect = svg.getBoundingClientRect();
+    const at = ((event.clientX - rect.left) / rect.width) * width;
+    const index = Math.max(0, Math.min(points - 1,
+      Math.round(((at - pad) / (width - 2 * pad)) * (points - 1))));
+    guide.setAttribute("x1", x(index));
+    guide.setAttribute("x2", x(index));
+    guide.setAttribute("visibility", "visible");
+    box.replaceChildren(...tip(index).map((text) => {
+      const line = document.createElement("div");
+      line.textContent = text;
+      return line;
+    }));
+    box.hidden = false;
+    const left = (x(index) / width) * rect.width;
+    box.style.insetInlineStart = "auto";
+    box.style.left = `${Math.max(0, Math.min(rect.width - box.offsetWidth, left + 8))}px`;
+    box.style.top = "4px";
+  };
+  const hide = () => { box.hidden = true; guide.setAttribute("visibility", "hidden"); };
+  overlay.addEventListener("mousemove", show);
+  overlay.addEventListener("touchstart", (event) => show(event.touches[0]), { passive: true });
+  overlay.addEventListener("mouseleave", hide);
 }
 
 // A legend (coloured names) for what drawLineChart returned.

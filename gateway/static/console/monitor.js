@@ -23,29 +23,57 @@
     return td;
   }
 
-  function fillRows(table, rows) {
+  // Rows of cells; each cell gets its column's name (data-label) for the phone's cards,
+  // and an empty table says so instead of showing bare headers.
+  function fillRows(table, rows, empty) {
     const body = table.querySelector("tbody");
+    const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!rows.length) {
+      const tr = document.createElement("tr");
+      tr.className = "empty";
+      const td = cell(empty || label("common.none"));
+      td.colSpan = Math.max(1, names.length);
+      tr.append(td);
+      body.replaceChildren(tr);
+      return;
+    }
     body.replaceChildren(...rows.map((cells) => {
       const tr = document.createElement("tr");
+      cells.forEach((td, n) => { if (names[n]) { td.dataset.label = names[n]; } });
       tr.append(...cells);
       return tr;
     }));
   }
 
+  // A stored code in words, with the code on hover.
+  function codeCell(kind, code, className) {
+    const td = cell(labels[`${kind}.${code}`] || code, className);
+    td.title = code;
+    td.dataset.code = code;
+    return td;
+  }
+
   function numberCell(n) { return cell(fmt(n), "num", n); }
 
-  const clock = (iso) => new Date(iso).toLocaleTimeString(lang === "fa" ? "fa-IR" : "en-GB",
-    { hour: "2-digit", minute: "2-digit" });
+  // Times in the programme's time zone, like every other page (not the browser's).
+  const locale = lang === "fa" ? "fa-IR" : "en-GB";
+  let zone = "Asia/Tehran";
+  const clock = (iso) => new Date(iso).toLocaleTimeString(locale,
+    { hour: "2-digit", minute: "2-digit", timeZone: zone });
+  const dateTime = (iso) => new Date(iso).toLocaleString(locale,
+    { dateStyle: "short", timeStyle: "short", timeZone: zone });
   const SEND_ORDER = ["sent", "retry", "failed", "delivered", "undelivered"];
+  const range = document.getElementById("range");
 
   function drawCharts(data) {
     const m = data.minutes;
     const xLabels = [m[0], m[Math.floor(m.length / 2)], m[m.length - 1]].map(clock);
     ["in", "out"].forEach((direction) => {
       const series = Object.entries(data.series).map(([channel, both]) => (
-        { name: channel, values: both[direction] }));
+        { name: label(`channel.${channel}`), code: channel, values: both[direction] }));
+      const tip = (i) => [clock(m[i]), ...series.map((s) => `${s.name}: ${fmt(s.values[i])}`)];
       const legend = drawLineChart(document.getElementById(`chart-${direction}`), series,
-        { format: fmt, xLabels });
+        { format: fmt, xLabels, tip });
       drawLegend(document.getElementById(`legend-${direction}`), legend.map((entry, n) => (
         Object.assign(entry, { name: `${entry.name}: ${fmt(series[n].values.reduce((a, b) => a + b, 0))}` }))));
     });
@@ -58,34 +86,52 @@
       return [name, numberCell(data.sends_hour[status]), numberCell(data.sends_today[status])];
     }));
     const rate = (value) => (value === null ? "-" : percent.format(value));
-    document.getElementById("delivery-rate").textContent = rate(data.rates.delivery);
+    document.getElementById("delivery-rate").textContent =
+      rate(data.rates.no_reports ? null : data.rates.delivery);
     document.getElementById("failure-rate").textContent = rate(data.rates.failure);
+    document.getElementById("no-reports").hidden = !data.rates.no_reports;
     fillRows(document.getElementById("failures"), data.failures_today.map((row) => [
-      cell(label(`send.${row.status}`)), cell(row.code, "ltr"), numberCell(row.count)]));
+      cell(label(`send.${row.status}`)), cell(row.code, "ltr"), numberCell(row.count)]),
+      label("monitor.no_failures"));
   }
 
   function drawQueues(data) {
     fillRows(document.getElementById("queues"), Object.entries(data.queues).map(([name, q]) => [
-      cell(name, "ltr"), numberCell(q.queued), numberCell(q.scheduled), numberCell(q.started),
+      codeCell("queue", name), numberCell(q.queued), numberCell(q.scheduled), numberCell(q.started),
       numberCell(q.failed)]));
     const count = document.getElementById("worker-count");
     count.textContent = fmt(data.workers.length);
     count.dataset.value = data.workers.length;
-    document.getElementById("workers").replaceChildren(...data.workers.map((w) => {
+    const comma = lang === "fa" ? "، " : ", ";
+    const workers = data.workers.map((w) => {
       const li = document.createElement("li");
-      li.textContent = `${w.name} (${w.state}; ${w.queues.join(", ")})`;
+      const name = document.createElement("bdi");
+      name.dir = "ltr";
+      name.textContent = w.name;
+      const queues = w.queues.map((q) => label(`queue.${q}`)).join(comma);
+      li.append(name, ` (${label(`worker.${w.state}`)}${comma}${queues})`);
       return li;
-    }));
+    });
+    if (!workers.length) {
+      const li = document.createElement("li");
+      li.textContent = label("monitor.no_workers");
+      workers.push(li);
+    }
+    document.getElementById("workers").replaceChildren(...workers);
     fillRows(document.getElementById("failed-jobs"), data.failed_jobs.map((job) => {
       const button = document.createElement("button");
       button.type = "button";
+      button.className = "small";
       button.textContent = label("monitor.retry");
       button.addEventListener("click", () => retry(job, button));
-      const action = document.createElement("td");
+      const action = cell("", "actions");
       action.append(button);
-      return [cell(job.queue, "ltr"), cell(`${job.func}(${job.args})`, "ltr"),
-        cell(job.error, "ltr"), cell(job.ended_at || "", "ltr"), action];
-    }));
+      const what = codeCell("job", job.func);
+      what.title = `${job.func}(${job.args})`;
+      const when = cell(job.ended_at ? dateTime(job.ended_at) : "-", "nowrap");
+      if (job.ended_at) { when.title = job.ended_at; }
+      return [action, codeCell("queue", job.queue), what, cell(job.error, "ltr"), when];
+    }), label("monitor.no_failed_jobs"));
   }
 
   function funnelKeys(data) {
@@ -146,19 +192,21 @@
   }
 
   function draw(data) {
+    zone = data.timezone || zone;
     drawWarnings(data);
     drawCharts(data);
     drawSends(data);
     drawQueues(data);
     drawFunnel(data);
     const updated = document.getElementById("updated");
-    updated.textContent = new Date(data.now).toLocaleTimeString(lang === "fa" ? "fa-IR" : "en-GB");
+    updated.textContent = new Date(data.now).toLocaleTimeString(locale, { timeZone: zone });
     updated.setAttribute("datetime", data.now);
     updated.title = data.now;
   }
 
   function poll() {
-    return fetch(root.dataset.api, { credentials: "same-origin" })
+    const url = `${root.dataset.api}?minutes=${range ? range.value : 60}`;
+    return fetch(url, { credentials: "same-origin" })
       .then((response) => {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json();
@@ -167,6 +215,7 @@
       .catch(() => { document.getElementById("stale").hidden = false; });
   }
 
+  if (range) { range.addEventListener("change", poll); }
   poll();
   setInterval(poll, Number(root.dataset.pollMs) || 5000);
 })();

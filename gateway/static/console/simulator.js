@@ -9,18 +9,46 @@
   const error = document.getElementById("sim-error");
   const dial = document.getElementById("sim-dial");
   let ussd = null; // {session_id, inputs} while a USSD session is open
+  let watch = null; // {phone, after}: the gateway's own SMS to this phone are polled
+  const POLL_MS = 3000;
 
   const mode = () => document.querySelector('input[name="sim-mode"]:checked').value;
 
-  function say(who, words) {
+  // In the chat the phone's own messages are "in" (the gateway receives them).
+  function say(who, words, note) {
     const item = document.createElement("li");
-    const bubble = document.createElement("span");
-    item.className = who;
+    const bubble = document.createElement("div");
+    item.className = { me: "in", gateway: "out" }[who] || who;
+    bubble.className = "bubble";
     bubble.dir = "auto";
     bubble.textContent = words;
     item.append(bubble);
+    if (note) {
+      const meta = document.createElement("div");
+      meta.className = "meta";
+      meta.textContent = note;
+      item.append(meta);
+    }
     chat.append(item);
     chat.scrollTop = chat.scrollHeight;
+  }
+
+  // The result SMS comes later, from a worker: show it when it has been sent.
+  function watchSent(reply) {
+    const phone = document.getElementById("sim-phone").value;
+    if (!watch || watch.phone !== phone) { watch = { phone, after: reply.after || 0 }; }
+  }
+
+  function pollSent() {
+    if (!watch) { return; }
+    const query = new URLSearchParams({ phone: watch.phone, after: watch.after });
+    fetch(`${root.dataset.sent}?${query}`, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : { messages: [] }))
+      .then((found) => found.messages.forEach((message) => {
+        watch.after = Math.max(watch.after, message.id);
+        say("gateway", message.text, root.dataset.result);
+      }))
+      .catch(() => {});
   }
 
   function post(body) {
@@ -41,6 +69,7 @@
   }
 
   function showUssd(reply) {
+    watchSent(reply);
     say("gateway", reply.reply || root.dataset.noReply);
     if (reply.ended) {
       say("system", root.dataset.ended);
@@ -64,6 +93,7 @@
     say("me", words);
     if (mode() === "sms") {
       post({ mode: "sms", text: words }).then((reply) => {
+        watchSent(reply);
         say("gateway", reply.reply || root.dataset.noReply);
       }).catch(() => {});
       return;
@@ -79,4 +109,5 @@
   });
   dial.addEventListener("click", startUssd);
   document.getElementById("sim-form").addEventListener("submit", send);
+  setInterval(pollSent, POLL_MS);
 })();
