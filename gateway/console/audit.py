@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from gateway.console.auth import require
-from gateway.console.forms import programme_moment, read_fields
+from gateway.console.forms import programme_moment, read_fields, record_id
 from gateway.console.i18n import add_strings
 from gateway.console.labels import CODES
 from gateway.console.roles import AUDIT
@@ -53,7 +53,7 @@ def index():
     """Filter by action (or a group of them), user and dates; `before` pages back by id."""
     filters, errors = read_filters(request.args)
     before = request.args.get("before", "")
-    before_id = int(before) if before.isdigit() and len(before) < 19 else None
+    before_id = record_id(before)
     session = services.request_session()
     events = recent_audit_events(session, filters, PAGE, before_id)
     kept = {k: v for k, v in request.args.items() if k != "before" and v}

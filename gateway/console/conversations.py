@@ -10,6 +10,7 @@ from flows.digits import latin_digits
 from flows.parsing import parse_national_id, read_single_number
 from flows.tracking import is_valid_tracking_code
 from gateway.console.auth import current_user, require
+from gateway.console.forms import record_id
 from gateway.console.i18n import add_strings, t
 from gateway.console.roles import CONVERSATIONS, UNMASKED_MESSAGES
 from gateway.console.session import get_session, save_session
@@ -86,7 +87,8 @@ def find_phones(session, kind: str, value: str) -> list[str]:
     if kind == "national_id":
         return store.phones_of_national_id(session, value)
     if kind == "message":
-        phone = store.phone_of_message(session, int(value))
+        message_id = record_id(value)
+        phone = store.phone_of_message(session, message_id) if message_id else None
     else:
         phone = store.phone_of_tracking_code(session, value)
     return [phone] if phone else []
@@ -185,8 +187,8 @@ def resend():
     latest = None
     database = services.database()
     with database.session() as session:
-        if application_id.isdigit() and len(application_id) < 19:
-            latest = store.latest_result_message(session, int(application_id))
+        if record_id(application_id):
+            latest = store.latest_result_message(session, record_id(application_id))
         if latest is None:
             flash(t("conversations.no_result"), "error")
             return redirect(back)

@@ -21,6 +21,17 @@ class FormError(ValueError):
     """A field that cannot be read; the message is for the page."""
 
 
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers: anything above names no row
+
+
+def record_id(text: str | None) -> int | None:
+    """A row id from a form or a query (any digits), or None when it cannot name a row."""
+    text = latin_digits((text or "").strip())
+    if not text.isdigit() or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
 def whole_number(text: str | None, field: str, minimum: int = 0) -> int | None:
     """Persian, Arabic or Latin digits -> int; empty -> None."""
     text = latin_digits((text or "").strip())

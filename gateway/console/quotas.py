@@ -91,7 +91,7 @@ def index():
     )
 
 
-@bp.post("/phases/<int:number>/limits")
+@bp.post("/phases/<int(max=99):number>/limits")
 @require(EDIT_QUOTAS)
 def edit_limits(number: int):
     """Every changed limit of one phase, in one save: all are checked before any is set;
@@ -146,7 +146,7 @@ def _promote(code: str, phase: int) -> None:
         flash(t("quota.not_queued"), "error")
 
 
-@bp.post("/phases/<int:number>")
+@bp.post("/phases/<int(max=99):number>")
 @require(EDIT_QUOTAS)
 def edit_phase(number: int):
     """Move a phase's dates (Gregorian or Jalali, programme time); no overlaps. The first

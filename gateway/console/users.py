@@ -128,14 +128,14 @@ def _user(user_id: int, session) -> User:
     return user
 
 
-@bp.get("/<int:user_id>")
+@bp.get("/<int(max=2147483647):user_id>")
 @require(USERS)
 def edit(user_id: int):
     user = _user(user_id, services.request_session())
     return _form_page("console/user.html", user=user, is_self=user.id == current_user().id)
 
 
-@bp.post("/<int:user_id>/<action>")
+@bp.post("/<int(max=2147483647):user_id>/<action>")
 @require(USERS)
 def change(user_id: int, action: str):
     """role / password / disable / enable one user (audited); never one's own role or state."""
