@@ -256,9 +256,9 @@ def programme_check(app) -> None:
     click.echo(f"Outbound: SMS_PROVIDER={report.provider}, PUBLIC_BASE_URL={base}")
     click.echo(f"Workers seen in the last minute: {len(report.workers)}")
     for warning in report.warnings:
-        click.echo(f"warning: {warning}")
+        click.echo(f"warning: {warning.english()}")
     for problem in report.problems:
-        click.echo(f"problem: {problem}")
+        click.echo(f"problem: {problem.english()}")
     if not report.ready:
         raise click.ClickException(f"not ready: {len(report.problems)} problem(s) above")
     click.echo(f"ready: phase {report.open_phase} is open and registrations can be taken")

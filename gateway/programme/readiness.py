@@ -35,6 +35,36 @@ class AssociationLine:
     quotas: dict[int, tuple[int, int]]  # phase -> (used, limit)
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One thing the check found: a code (each page words it in its language) and values."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def english(self) -> str:
+        return ENGLISH[self.code].format(**self.params)
+
+
+# The command line's words for each finding; the console has its own, in both languages.
+ENGLISH = {
+    "no_open_phase": "no phase is open now (next: phase {next})",
+    "no_phase_dated": "no phase is open now, and none is dated to open later",
+    "empty_registry": "the registry is empty: import it with `smsgw registry import`",
+    "no_quota": "association {code} has {pensioners} pensioners but no quota in phase {phase}",
+    "quota_without_pensioners": (
+        "association {code} has a quota but no pensioner in the registry (a typo?)"
+    ),
+    "unnamed": "association {code} has no name: no quotas file named it",
+    "undated": "phase {numbers} has no dates yet: `smsgw phases set`",
+    "channel_secret": "the {channel} channel answers 403: {secret} is not set",
+    "provider_setting": "{name} is not set for SMS_PROVIDER={provider}",
+    "no_public_base_url": "PUBLIC_BASE_URL is not set: delivery reports cannot come back",
+    "console_provider": "SMS_PROVIDER=console: result SMS are printed, not sent",
+    "no_worker": "no worker is running: nothing will be decided or sent",
+}
+
+
 @dataclass
 class Readiness:
     """Everything the check looked at; `problems` stop registrations, `warnings` do not."""
@@ -45,8 +75,8 @@ class Readiness:
     provider: str
     workers: list[str]
     open_phase: int | None = None
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -98,39 +128,40 @@ def _judge_programme(report: Readiness) -> None:
     if phase is None:
         upcoming = [p.number for p in report.phases if p.state == "upcoming"]
         report.problems.append(
-            f"no phase is open now (next: phase {upcoming[0]})" if upcoming
-            else "no phase is open now, and none is dated to open later"
+            Finding("no_open_phase", {"next": upcoming[0]}) if upcoming
+            else Finding("no_phase_dated")
         )  # fmt: skip
     if not any(a.pensioners for a in report.associations):
-        report.problems.append("the registry is empty: import it with `smsgw registry import`")
+        report.problems.append(Finding("empty_registry"))
     for a in report.associations:
         limit = a.quotas.get(phase, (0, 0))[1] if phase else None
         if a.pensioners and phase and not limit:
             report.problems.append(
-                f"association {a.code} has {a.pensioners} pensioners but no quota in phase {phase}"
+                Finding("no_quota", {"code": a.code, "pensioners": a.pensioners, "phase": phase})
             )
         if not a.pensioners and any(limit for _used, limit in a.quotas.values()):
-            report.problems.append(
-                f"association {a.code} has a quota but no pensioner in the registry (a typo?)"
-            )
-        if a.name is None:
-            report.warnings.append(f"association {a.code} has no name: no quotas file named it")
-    if any(p.state == "undated" for p in report.phases):
-        numbers = ", ".join(str(p.number) for p in report.phases if p.state == "undated")
-        report.warnings.append(f"phase {numbers} has no dates yet: `smsgw phases set`")
+            report.problems.append(Finding("quota_without_pensioners", {"code": a.code}))
+        if not a.name:
+            report.warnings.append(Finding("unnamed", {"code": a.code}))
+    undated = [str(p.number) for p in report.phases if p.state == "undated"]
+    if undated:
+        report.warnings.append(Finding("undated", {"numbers": ", ".join(undated)}))
 
 
 def _judge_platform(report: Readiness, settings) -> None:
     for channel, has_secret in report.channels.items():
         if not has_secret:
             secret = CHANNEL_SECRETS[channel]
-            report.problems.append(f"the {channel} channel answers 403: {secret} is not set")
+            report.problems.append(
+                Finding("channel_secret", {"channel": channel, "secret": secret})
+            )
     for name in PROVIDER_SETTINGS.get(settings.SMS_PROVIDER, ()):
         if not getattr(settings, name):
-            report.problems.append(f"{name} is not set for SMS_PROVIDER={settings.SMS_PROVIDER}")
+            params = {"name": name, "provider": settings.SMS_PROVIDER}
+            report.problems.append(Finding("provider_setting", params))
     if settings.SMS_PROVIDER in PROVIDERS_CALLING_BACK and not settings.PUBLIC_BASE_URL:
-        report.problems.append("PUBLIC_BASE_URL is not set: delivery reports cannot come back")
+        report.problems.append(Finding("no_public_base_url"))
     if settings.SMS_PROVIDER == "console":
-        report.warnings.append("SMS_PROVIDER=console: result SMS are printed, not sent")
+        report.warnings.append(Finding("console_provider"))
     if not report.workers:
-        report.problems.append("no worker is running: nothing will be decided or sent")
+        report.problems.append(Finding("no_worker"))
