@@ -88,6 +88,10 @@ class Settings:
     # development and test, none in production.
     CONSOLE_SIMULATOR_PHONES: tuple[str, ...] = _env_field((), kind=tuple)
     STATS_FLUSH_SECONDS: float = _env_field(1.0, kind=float)
+    # Where console exports are written and downloaded from: a folder every web and worker
+    # node mounts (NFS, a cloud file share) when there is more than one node.
+    EXPORT_FOLDER: str = _env_field("")
+    EXPORT_RETENTION_DAYS: int = _env_field(7, kind=int)
 
     @property
     def is_production(self) -> bool:
@@ -118,6 +122,8 @@ class Settings:
                     f"HTTP_SMS_FIELDS: {pair!r} is not NAME=THEIRS with NAME one of "
                     + ", ".join(HTTP_SMS_CANONICAL_FIELDS)
                 )
+        if self.EXPORT_RETENTION_DAYS < 1:
+            raise ConfigError("EXPORT_RETENTION_DAYS must be 1 or more")
         if self.is_production:
             self._check_production()
 
@@ -166,6 +172,11 @@ class Settings:
     @property
     def instance_path(self) -> Path:
         return Path(self.INSTANCE_PATH).resolve()
+
+    @property
+    def export_folder(self) -> Path:
+        """EXPORT_FOLDER, or instance/exports when it is unset (one node)."""
+        return Path(self.EXPORT_FOLDER or self.instance_path / "exports").resolve()
 
     @property
     def sqlalchemy_url(self) -> str:

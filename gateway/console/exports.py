@@ -20,12 +20,8 @@ from gateway.console.i18n import add_strings, t
 from gateway.console.roles import EXPORTS
 from gateway.platform import services
 from gateway.programme.bank_export import FORMATS, export_filters
-from gateway.programme.export_requests import (
-    export_folder,
-    get_export,
-    recent_exports,
-    request_export,
-)
+from gateway.programme.export_files import export_folder
+from gateway.programme.export_requests import get_export, recent_exports, request_export
 from gateway.store.audit import add_audit_event
 from gateway.store.models import STATUSES
 from gateway.store.phases import list_phases

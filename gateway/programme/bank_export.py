@@ -6,6 +6,7 @@ import csv
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,13 +113,14 @@ def export_registrations(
     """Write the applications matching `filters` to out_path, all at once or not at all.
 
     Rows stream from the database in batches and straight into the file, so memory
-    stays flat whatever the row count; the file appears under its name only when whole.
+    stays flat whatever the row count; the file (mode 0600) appears under its name only
+    when whole.
     `progress(rows written so far)` is called every PROGRESS_EVERY rows.
     """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use {' or '.join(FORMATS)}")
     out_path = Path(out_path)
-    partial = out_path.with_name(out_path.name + ".part")
+    partial = _private_temp_file(out_path)
     cells = (export_cells(row, timezone) for row in stream_export_rows(session, filters))
     if progress is not None:
         cells = _reporting(cells, progress)
@@ -128,6 +130,18 @@ def export_registrations(
     finally:
         partial.unlink(missing_ok=True)
     return ExportResult(out_path, rows, file_sha256(out_path))
+
+
+def _private_temp_file(out_path: Path) -> Path:
+    """An empty file of mode 0600 beside out_path, under a hidden name of its own.
+
+    Beside it, so the final rename is atomic (also on a shared folder: NFS renames within
+    one folder atomically); 0600, because the file holds national IDs; its own name, so
+    two exports to one name (or two nodes) never write into each other's file.
+    """
+    fd, name = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".part")
+    os.close(fd)
+    return Path(name)
 
 
 def _reporting(rows: Iterable[list], progress: Callable[[int], None]) -> Iterator[list]:

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from pathlib import Path
 
 from redis import Redis
 
 from gateway.platform.dates import jalali_datetime, utcnow
 from gateway.platform.services import Services
 from gateway.programme.bank_export import ExportError, export_registrations, record_export
+from gateway.programme.export_files import export_folder
 from gateway.programme.jobs import enqueue
 from gateway.store.registrations import RegistrationFilters, count_registrations
 
-KEEP_SECONDS = 7 * 24 * 3600  # the request (and its download link) is forgotten after a week
 _KEY = "smsgw:export:{}"
 _INDEX = "smsgw:exports"
-
-
-def export_folder(services: Services) -> Path:
-    return services.settings.instance_path / "exports"
 
 
 def export_file_name(
@@ -54,7 +49,8 @@ def request_export(services: Services, actor: str, fmt: str, filters: Registrati
     }
     pipe = redis.pipeline()
     pipe.hset(_KEY.format(export_id), mapping=info)
-    pipe.expire(_KEY.format(export_id), KEEP_SECONDS)
+    # The request (and its download link) is forgotten when its file is deleted.
+    pipe.expire(_KEY.format(export_id), services.settings.EXPORT_RETENTION_DAYS * 24 * 3600)
     pipe.zadd(_INDEX, {export_id: now.timestamp()})
     pipe.execute()
     enqueue(redis, "export_registrations", export_id)
@@ -91,7 +87,7 @@ def _update(redis: Redis, export_id: str, **fields) -> None:
 
 
 def run_export(services: Services, export_id: str) -> None:
-    """Write one console export (spec 3.7) under instance/exports/, with progress."""
+    """Write one console export (spec 3.7) into EXPORT_FOLDER, with progress."""
     redis, database = services.redis, services.database
     info = get_export(redis, export_id)
     if info is None or info["state"] == "done":

@@ -7,7 +7,8 @@ through per minute) the tick:
   (`sending`) longer than SMS_SENDING_STUCK_SECONDS, and the reminder job of USSD
   reminders still scheduled past their time - unless a live job holds the id;
 - moves waitlists to the open phase (carry_over) and promotes where places are free
-  (a lost promote_waitlist job, a quota raised while Redis was down).
+  (a lost promote_waitlist job, a quota raised while Redis was down);
+- deletes export files older than EXPORT_RETENTION_DAYS from EXPORT_FOLDER (audited).
 Jobs are idempotent, so a re-queue that races a slow live job costs nothing.
 """
 
@@ -19,6 +20,7 @@ from datetime import timedelta
 from flows.ussd import REMIND_AFTER
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
+from gateway.programme.export_files import delete_expired_exports
 from gateway.programme.jobs import enqueue, enqueue_sends
 from gateway.programme.waitlist import carry_over, promote_head
 from gateway.store import applications, messages, phases, quotas
@@ -50,6 +52,7 @@ def reconcile(services: Services) -> dict:
         found["reminders"] += enqueue(redis, "remind_unfinished", message_id, started_grace=grace)
     for code, waitlist_phase in waitlists:
         move_waitlist(services, code, waitlist_phase, phase.number if phase else None)
+    found["exports_deleted"] = len(delete_expired_exports(services, now))
     return found
 
 

@@ -144,8 +144,20 @@ def test_test_environment_gets_its_own_class(tmp_path):
         ({"PHONE_MATCH_POLICY": "maybe"}, "PHONE_MATCH_POLICY"),
         ({"PORT": "eighty"}, "PORT must be a whole number"),
         ({"CHANNELS": "twilio,fax"}, "fax"),
+        ({"EXPORT_RETENTION_DAYS": "0"}, "EXPORT_RETENTION_DAYS must be 1 or more"),
+        ({"EXPORT_RETENTION_DAYS": "week"}, "EXPORT_RETENTION_DAYS must be a whole number"),
     ],
 )
 def test_malformed_settings_are_refused_with_a_reason(environ, message, tmp_path):
     with pytest.raises(ConfigError, match=message):
         load_settings({**DEV, **environ, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_export_folder_and_retention_come_from_the_environment(tmp_path):
+    shared = tmp_path / "nfs" / "exports"
+    environ = {**DEV, "INSTANCE_PATH": str(tmp_path), "EXPORT_FOLDER": str(shared)}
+    settings = load_settings({**environ, "EXPORT_RETENTION_DAYS": "30"})
+    assert settings.export_folder == shared and settings.EXPORT_RETENTION_DAYS == 30
+    default = load_settings({**DEV, "INSTANCE_PATH": str(tmp_path)})
+    assert default.export_folder == tmp_path.resolve() / "exports"
+    assert default.EXPORT_RETENTION_DAYS == 7

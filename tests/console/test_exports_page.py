@@ -6,16 +6,19 @@ import csv
 import io
 import json
 import re
+import stat
+from dataclasses import replace
 
 import openpyxl
 import pytest
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
+from gateway import create_app
 from gateway.programme.bank_export import EXPORT_COLUMNS, XLSX_HEADERS
 from gateway.programme.export_requests import recent_exports
 from gateway.store.models import AuditEvent
-from tests.console.conftest import post
+from tests.console.conftest import post, sign_in
 
 NAME = re.compile(r"^registrations-(?:\d\d-)?1[34]\d\d-\d\d-\d\d-\d{4}-[0-9a-f]{6}\.(csv|xlsx)$")
 
@@ -115,3 +118,42 @@ def test_an_unfinished_or_unknown_export_cannot_be_downloaded(signed_in, applica
     (info,) = recent_exports(redis)
     assert client.get(f"/console/exports/{info['id']}/download").status_code == 404
     assert client.get("/console/exports/nope/download").status_code == 404
+
+
+@pytest.fixture
+def settings_overrides(tmp_path):
+    return {"EXPORT_FOLDER": str(tmp_path / "shared-exports")}
+
+
+def test_an_export_written_for_one_node_downloads_from_another_streamed(
+    signed_in, applications, redis, settings, tmp_path
+):
+    """Two nodes (own INSTANCE_PATH each) on one database, Redis and EXPORT_FOLDER."""
+    ask(signed_in("office"), format="csv")
+    run_export_jobs(redis)
+    (info,) = recent_exports(redis)
+    written = tmp_path / "shared-exports" / info["file"]
+    assert written.is_file() and stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert not (tmp_path / "instance" / "exports").exists()
+    other = create_app(replace(settings, INSTANCE_PATH=str(tmp_path / "node-b")))
+    client = other.test_client()
+    assert sign_in(client, "office").status_code == 302
+    response = client.get(f"/console/exports/{info['id']}/download")
+    assert response.status_code == 200
+    assert response.is_streamed  # a file wrapper, read block by block, never whole
+    assert response.get_data() == written.read_bytes()
+    response.close()
+    other_folder = other.extensions["smsgw"].settings.export_folder
+    assert other_folder == written.parent
+
+
+def test_an_export_file_deleted_by_retention_is_a_404_not_a_500(
+    signed_in, applications, redis, tmp_path
+):
+    client = signed_in("admin")
+    ask(client, format="csv")
+    run_export_jobs(redis)
+    (info,) = recent_exports(redis)
+    (tmp_path / "shared-exports" / info["file"]).unlink()
+    response = client.get(f"/console/exports/{info['id']}/download")
+    assert response.status_code == 404
