@@ -77,6 +77,12 @@ class Settings:
     # sent as GSM-7, Persian as "?", unless it says 2 here. Empty: no such header.
     HTTP_SMS_CODING_HEADER: str = _env_field("X-Kannel-Coding")
     WEB_CONCURRENCY: int = _env_field(2, kind=int)
+    WEB_THREADS: int = _env_field(4, kind=int)  # also sizes each process's database pool
+    # off behind PgBouncer in transaction pooling: psycopg then prepares no statement.
+    DATABASE_PREPARED_STATEMENTS: str = _env_field("on")
+    # A statement running longer is cancelled (its request gets a 503, its job a retry);
+    # the gunicorn timeout is 30 s, past which no one waits for the answer. 0: no limit.
+    DATABASE_STATEMENT_TIMEOUT_MS: int = _env_field(30000, kind=int)
     LOG_LEVEL: str = _env_field("INFO")
     # The console's monitor warns above these: messages waiting in any one queue, and the
     # share of outbound sends in the last hour that failed or were not delivered.
@@ -101,6 +107,7 @@ class Settings:
         """Raise ConfigError with a one-line reason when the settings cannot work."""
         choices = {
             "CONSOLE_SIMULATOR": ("", "on", "off"),
+            "DATABASE_PREPARED_STATEMENTS": ("on", "off"),
             "SMS_PROVIDER": PROVIDERS,
             "PHONE_MATCH_POLICY": PHONE_MATCH_POLICIES,
             "GATEWAY_ENV": ENVIRONMENTS,
@@ -122,8 +129,11 @@ class Settings:
                     f"HTTP_SMS_FIELDS: {pair!r} is not NAME=THEIRS with NAME one of "
                     + ", ".join(HTTP_SMS_CANONICAL_FIELDS)
                 )
-        if self.EXPORT_RETENTION_DAYS < 1:
-            raise ConfigError("EXPORT_RETENTION_DAYS must be 1 or more")
+        for name in ("EXPORT_RETENTION_DAYS", "WEB_CONCURRENCY", "WEB_THREADS"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be 1 or more")
+        if self.DATABASE_STATEMENT_TIMEOUT_MS < 0:
+            raise ConfigError("DATABASE_STATEMENT_TIMEOUT_MS must be 0 (no limit) or more")
         if self.is_production:
             self._check_production()
 

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings
 from gateway.dialog.sessions import PhoneBusy
-from gateway.platform.db import Database
+from gateway.platform.db import Database, engine_options
 from gateway.platform.logs import configure_logging, log_exception
 from gateway.platform.redis_client import connect_redis, redis_url
 from gateway.platform.services import Services, close_request_session, install
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     services = Services(
         settings=settings,
-        database=Database(settings.sqlalchemy_url),
+        database=Database(settings.sqlalchemy_url, engine_options(settings)),
         redis=connect_redis(redis_url(settings)),
     )
     install(app, services)

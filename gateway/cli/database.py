@@ -16,9 +16,11 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (safe to run again)."""
+    from gateway.platform.db import engine_options
     from gateway.store.migrate import upgrade_database
 
-    upgrade_database(load_cli_settings().sqlalchemy_url)
+    settings = load_cli_settings()
+    upgrade_database(settings.sqlalchemy_url, engine_options(settings, statement_timeout=False))
     click.echo("database is up to date")
 
 

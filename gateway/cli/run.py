@@ -57,12 +57,13 @@ def run() -> None:
 @with_app
 def _prepare_database(app) -> dict:
     """Migrate, seed demo data into an empty database, and return what to show the user."""
+    from gateway.platform.db import engine_options
     from gateway.programme.demo_data import seed_demo_data
     from gateway.store import registry
     from gateway.store.migrate import upgrade_database
 
     settings = services.settings()
-    upgrade_database(settings.sqlalchemy_url)
+    upgrade_database(settings.sqlalchemy_url, engine_options(settings, statement_timeout=False))
     with services.database().session(write=True) as session:
         if registry.count_pensioners(session) == 0:
             click.echo("empty database: seeding demo data (10,000 pensioners) ...")

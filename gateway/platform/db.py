@@ -4,17 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.settings import Settings
 
-def make_engine(url: str) -> Engine:
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How one process talks to PostgreSQL (SQLite takes none of these)."""
+
+    pool_size: int = 5
+    max_overflow: int = 4
+    prepared_statements: bool = True
+    statement_timeout_ms: int = 0
+
+
+def engine_options(settings: Settings, *, statement_timeout: bool = True) -> EngineOptions:
+    """The settings' engine options; the pool follows WEB_THREADS.
+
+    A gunicorn process serves WEB_THREADS requests at once; each holds one connection
+    (a few hold a second one for a write), and the counters' flusher thread one more:
+    WEB_THREADS + 1 kept, WEB_THREADS more at a peak. A worker process uses one or two
+    and never opens the rest (the pool opens connections only when asked).
+    Migrations run without the statement timeout (an index on a big table takes longer).
+    """
+    return EngineOptions(
+        pool_size=settings.WEB_THREADS + 1,
+        max_overflow=settings.WEB_THREADS,
+        prepared_statements=settings.DATABASE_PREPARED_STATEMENTS == "on",
+        statement_timeout_ms=settings.DATABASE_STATEMENT_TIMEOUT_MS if statement_timeout else 0,
+    )
+
+
+def make_engine(url: str, options: EngineOptions | None = None) -> Engine:
     """An engine for the URL; SQLite gets WAL mode and a busy timeout (several processes).
 
     hide_parameters: an error's text never carries the statement's values (national IDs,
-    names), so neither does a log line or a failed job's record.
+    names), so neither does a log line or a failed job's record. The URL's query (for
+    example `sslmode=verify-full&sslrootcert=...`) goes to libpq as it is.
     """
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -23,12 +54,45 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
+    options = options or EngineOptions()
     # No pre-ping (a round trip per checkout on the hot path): a connection the server
     # dropped fails one request with a 503 (the carrier retries) and SQLAlchemy then
     # replaces the whole pool; pool_recycle retires connections before idle timeouts.
-    return create_engine(
-        url, pool_size=10, max_overflow=20, pool_recycle=1800, hide_parameters=True
+    engine = create_engine(
+        url,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_recycle=1800,
+        hide_parameters=True,
+        connect_args=_postgresql_connect_args(options),
     )
+    if options.statement_timeout_ms and not options.prepared_statements:
+        event.listen(engine, "begin", _statement_timeout_per_transaction(options))
+    return engine
+
+
+def _postgresql_connect_args(options: EngineOptions) -> dict:
+    """psycopg's connect() arguments for the options.
+
+    Behind PgBouncer in transaction pooling (prepared statements off) each transaction
+    may run on another server connection, so psycopg must not prepare statements
+    (prepare_threshold=None), and PgBouncer refuses a startup `options` parameter: there
+    the timeout is set per transaction instead (_statement_timeout_per_transaction).
+    """
+    if not options.prepared_statements:
+        return {"prepare_threshold": None}
+    if options.statement_timeout_ms:
+        return {"options": f"-c statement_timeout={options.statement_timeout_ms}"}
+    return {}
+
+
+def _statement_timeout_per_transaction(options: EngineOptions):
+    statement = f"SET LOCAL statement_timeout = {int(options.statement_timeout_ms)}"
+
+    def set_timeout(conn) -> None:
+        conn.exec_driver_sql(statement)
+
+    return set_timeout
 
 
 def _begin_sqlite(conn) -> None:
@@ -56,9 +120,9 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 class Database:
     """Engine plus session factory, created once in create_app."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, options: EngineOptions | None = None):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self.writer_sessions = sessionmaker(writer, expire_on_commit=False)

@@ -7,19 +7,26 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from gateway.platform.db import EngineOptions
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, options: EngineOptions | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["engine_options"] = options
     return cfg
 
 
-def upgrade_database(url: str) -> None:
-    """Bring the schema to the newest revision; a no-op when it is there already."""
-    command.upgrade(alembic_config(url), "head")
+def upgrade_database(url: str, options: EngineOptions | None = None) -> None:
+    """Bring the schema to the newest revision; a no-op when it is there already.
+
+    `options`: the deployment's (prepared statements off behind PgBouncer), with no
+    statement timeout.
+    """
+    command.upgrade(alembic_config(url, options), "head")
 
 
 def check_database(url: str) -> None:

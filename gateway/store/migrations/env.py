@@ -19,7 +19,7 @@ def run_migrations() -> None:
     if connectable is None:
         from gateway.platform.db import make_engine
 
-        connectable = make_engine(url)
+        connectable = make_engine(url, config.attributes.get("engine_options"))
     with connectable.connect() if hasattr(connectable, "connect") else connectable as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:

@@ -1,0 +1,85 @@
+"""PostgreSQL as operators run it: the pool follows WEB_THREADS, the statement timeout and
+the URL's sslmode reach the server, prepared statements can be turned off."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from config.settings import ConfigError, load_settings
+from gateway.platform.db import EngineOptions, engine_options, make_engine
+
+UNREACHED = "postgresql+psycopg://smsgw@127.0.0.1:9/gateway"  # engines connect lazily
+needs_postgresql = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL only (TEST_DATABASE_URL unset)"
+)
+
+
+def settings_with(tmp_path, **environ):
+    return load_settings({"GATEWAY_ENV": "test", "INSTANCE_PATH": str(tmp_path), **environ})
+
+
+@pytest.mark.parametrize(("threads", "kept", "peak"), [("1", 2, 3), ("4", 5, 9), ("16", 17, 33)])
+def test_each_process_pool_follows_web_threads(tmp_path, threads, kept, peak):
+    options = engine_options(settings_with(tmp_path, WEB_THREADS=threads))
+    engine = make_engine(UNREACHED, options)
+    assert (engine.pool.size(), engine.pool.size() + engine.pool._max_overflow) == (kept, peak)
+
+
+def test_engine_options_follow_the_settings(tmp_path):
+    settings = settings_with(
+        tmp_path, DATABASE_PREPARED_STATEMENTS="off", DATABASE_STATEMENT_TIMEOUT_MS="1500"
+    )
+    options = engine_options(settings)
+    assert (options.prepared_statements, options.statement_timeout_ms) == (False, 1500)
+    assert engine_options(settings, statement_timeout=False).statement_timeout_ms == 0
+    assert engine_options(settings_with(tmp_path)) == EngineOptions(5, 4, True, 30000)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"DATABASE_PREPARED_STATEMENTS": "no"}, "DATABASE_PREPARED_STATEMENTS must be one of"),
+        ({"DATABASE_STATEMENT_TIMEOUT_MS": "-1"}, "DATABASE_STATEMENT_TIMEOUT_MS must be 0"),
+        ({"WEB_THREADS": "0"}, "WEB_THREADS must be 1 or more"),
+    ],
+)
+def test_malformed_database_settings_are_refused(tmp_path, environ, message):
+    with pytest.raises(ConfigError, match=message):
+        settings_with(tmp_path, **environ)
+
+
+def test_the_urls_query_reaches_libpq_as_it_is(tmp_path):
+    url = "postgres://smsgw:pw@db.internal/gateway?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+    settings = settings_with(tmp_path, DATABASE_URL=url)
+    engine = make_engine(settings.sqlalchemy_url, engine_options(settings))
+    assert engine.url.drivername == "postgresql+psycopg"
+    assert dict(engine.url.query) == {"sslmode": "verify-full", "sslrootcert": "/etc/ca.pem"}
+
+
+@needs_postgresql
+def test_sslmode_from_the_url_is_what_the_server_sees(database_url):
+    """This machine's PostgreSQL has no TLS: `require` is refused, `disable` connects."""
+    refused = make_engine(database_url + "?sslmode=require")
+    with pytest.raises(OperationalError, match="SSL"), refused.connect():
+        pass
+    plain = make_engine(database_url + "?sslmode=disable")
+    with plain.connect() as conn:
+        ssl = conn.execute(text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
+        assert ssl.scalar() is False
+    refused.dispose()
+    plain.dispose()
+
+
+@needs_postgresql
+def test_the_statement_timeout_holds_on_a_direct_connection(database_url):
+    engine = make_engine(database_url, EngineOptions(statement_timeout_ms=250))
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW statement_timeout")).scalar() == "250ms"
+        conn.rollback()
+        with pytest.raises(OperationalError, match="statement timeout"):
+            conn.execute(text("SELECT pg_sleep(2)"))
+    engine.dispose()
