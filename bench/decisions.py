@@ -90,7 +90,7 @@ def main() -> None:
     settings = load_settings({}, GATEWAY_ENV="test", DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL)
     upgrade_database(settings.sqlalchemy_url)
     database = Database(settings.sqlalchemy_url)
-    redis = connect_redis(REDIS_URL)
+    redis = connect_redis(settings)
     logs = Path(tempfile.mkdtemp(prefix="bench-decisions-"))
     n = APPLICATIONS
 

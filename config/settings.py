@@ -19,6 +19,7 @@ PHONE_MATCH_POLICIES = ("off", "flag", "require")
 CHANNEL_SECRETS = {"twilio": "TWILIO_AUTH_TOKEN", "http": "HTTP_SMS_TOKEN", "ussd": "USSD_TOKEN"}
 # Providers whose delivery reports come back to PUBLIC_BASE_URL (production needs it).
 PROVIDERS_CALLING_BACK = ("twilio", "kannel")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 URL_SETTINGS = ("PUBLIC_BASE_URL", "HTTP_SMS_SEND_URL", "KANNEL_SENDSMS_URL")
 PROVIDER_SETTINGS = {
     "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"),
@@ -43,6 +44,10 @@ class Settings:
     INSTANCE_PATH: str = _env_field("instance")
     DATABASE_URL: str = _env_field("")
     REDIS_URL: str = _env_field("")
+    # Redis behind Sentinel: its host:port list and the name it monitors the primary by.
+    # REDIS_URL then only gives the scheme (rediss: TLS), user, password and database.
+    REDIS_SENTINELS: tuple[str, ...] = _env_field((), kind=tuple)
+    REDIS_SENTINEL_MASTER: str = _env_field("")
     SECRET_KEY: str = _env_field("")
     PUBLIC_BASE_URL: str = _env_field("")
     SMS_PROVIDER: str = _env_field("console")
@@ -132,10 +137,31 @@ class Settings:
         for name in ("EXPORT_RETENTION_DAYS", "WEB_CONCURRENCY", "WEB_THREADS"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be 1 or more")
+        self._check_redis()
         if self.DATABASE_STATEMENT_TIMEOUT_MS < 0:
             raise ConfigError("DATABASE_STATEMENT_TIMEOUT_MS must be 0 (no limit) or more")
         if self.is_production:
             self._check_production()
+
+    def _check_redis(self) -> None:
+        if self.REDIS_URL and urlsplit(self.REDIS_URL).scheme not in REDIS_SCHEMES:
+            raise ConfigError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+        for address in self.REDIS_SENTINELS:
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError(f"REDIS_SENTINELS: {address!r} is not HOST:PORT")
+        if bool(self.REDIS_SENTINELS) != bool(self.REDIS_SENTINEL_MASTER):
+            raise ConfigError("REDIS_SENTINELS and REDIS_SENTINEL_MASTER go together")
+
+    @property
+    def embedded_redis(self) -> bool:
+        """No Redis named: the embedded server under instance/ (one machine)."""
+        return not self.REDIS_URL and not self.REDIS_SENTINELS
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        pairs = (address.rpartition(":") for address in self.REDIS_SENTINELS)
+        return [(host, int(port)) for host, _, port in pairs]
 
     def _check_production(self) -> None:
         if not self.SECRET_KEY:

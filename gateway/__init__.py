@@ -21,7 +21,7 @@ from config.settings import Settings, load_settings
 from gateway.dialog.sessions import PhoneBusy
 from gateway.platform.db import Database, engine_options
 from gateway.platform.logs import configure_logging, log_exception
-from gateway.platform.redis_client import connect_redis, redis_url
+from gateway.platform.redis_client import connect_redis
 from gateway.platform.services import Services, close_request_session, install
 
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = Services(
         settings=settings,
         database=Database(settings.sqlalchemy_url, engine_options(settings)),
-        redis=connect_redis(redis_url(settings)),
+        redis=connect_redis(settings),
     )
     install(app, services)
     app.teardown_appcontext(close_request_session)

@@ -21,8 +21,8 @@ def load_cli_settings() -> Settings:
 def with_app(func):
     """Run the command inside an app context, with the app as first argument.
 
-    With no REDIS_URL the embedded Redis under instance/ is started for this command
-    (it stops when the command does, unless `smsgw run` started it for everyone).
+    With no REDIS_URL (nor REDIS_SENTINELS) the embedded Redis under instance/ is started
+    for this command (it stops when the command does, unless `smsgw run` started it for everyone).
     """
 
     @functools.wraps(func)
@@ -31,7 +31,7 @@ def with_app(func):
         from gateway.platform.embedded_redis import start_embedded_redis
 
         settings = load_cli_settings()
-        if not settings.REDIS_URL:
+        if settings.embedded_redis:
             try:
                 start_embedded_redis(settings.instance_path)
             except RuntimeError as exc:

@@ -26,7 +26,7 @@ def web(port: int | None, bind: str | None) -> None:
     from gateway.platform.embedded_redis import start_embedded_redis
 
     settings = load_cli_settings()
-    if not settings.REDIS_URL:
+    if settings.embedded_redis:
         os.environ["REDIS_URL"] = start_embedded_redis(settings.instance_path)
     env = web_environment(settings, dict(os.environ))
     if port:

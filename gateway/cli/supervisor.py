@@ -69,8 +69,8 @@ class Supervisor:
 
 
 def start_embedded_redis(settings: Settings) -> EmbeddedRedis | None:
-    """Start the embedded Redis when REDIS_URL is unset, and export its URL to children."""
-    if settings.REDIS_URL:
+    """Start the embedded Redis when no Redis is named, and export its URL to children."""
+    if not settings.embedded_redis:
         return None
     server = EmbeddedRedis(Path(settings.instance_path) / "redis")
     if server.is_running():
