@@ -32,6 +32,14 @@ def wait_for_http(url: str, timeout: float = 60, status: int = 200) -> bool:
     return False
 
 
+def wait_until(predicate, failure: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(failure)
+        time.sleep(0.1)
+
+
 def descendants(pid: int) -> set[int]:
     """Every live process below `pid`, read from /proc."""
     children: dict[int, list[int]] = {}
@@ -72,6 +80,16 @@ def running_web(
 ):
     """`smsgw web` (gunicorn) with `env` on `port` (or a free one); yields its base URL and
     stops it after."""
+    with web_process(env, log_path, processes, threads, port) as (base, _master):
+        yield base
+
+
+@contextmanager
+def web_process(
+    env: dict[str, str], log_path: Path, processes: int = 2, threads: int = 4, port: int = 0
+):
+    """As running_web, yielding (base URL, the gunicorn master's Popen) for tests that
+    signal it themselves."""
     port = port or free_port()
     env = {**os.environ, **env, "WEB_CONCURRENCY": str(processes), "WEB_THREADS": str(threads)}
     with open(log_path, "w") as log:
@@ -82,9 +100,10 @@ def running_web(
     try:
         if not wait_for_http(base + "/healthz", timeout=60):
             raise RuntimeError(f"smsgw web did not start: {log_path.read_text()[-2000:]}")
-        yield base
+        yield base, proc
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

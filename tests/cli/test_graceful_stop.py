@@ -1,0 +1,103 @@
+"""SIGTERM, as a platform stops a node for a release: a web node finishes the requests in
+flight, a worker finishes its current job; nothing is half done."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from rq import Queue
+from rq.registry import FailedJobRegistry
+
+from flows.messages import render
+from gateway.dialog.sessions import session_store
+from gateway.platform import services
+from gateway.programme.jobs import enqueue
+from gateway.store.models import Message
+from tests.factories import add_queued_message, fresh
+from tests.helpers import alive, venv_bin, wait_until, web_process
+from tests.outbound.fake_provider import FakeProvider
+
+pytestmark = pytest.mark.slow
+TOKEN = "graceful-secret"
+PHONE = "+989121234567"
+
+
+def test_sigterm_on_a_web_node_finishes_the_request_in_flight(app, db, redis, cli_env, tmp_path):
+    """The request waits on its phone's lock (held here) while the node is told to stop;
+    it is answered, and stored, once the lock is free; new connections are refused."""
+    lock = session_store(services.current()).key("lock", PHONE)
+    redis.set(lock, "another-turn", px=60_000)
+    env = {**cli_env, "HTTP_SMS_TOKEN": TOKEN}
+    with web_process(env, tmp_path / "web.log", processes=1, threads=2) as (base, master):
+        query = urllib.parse.urlencode({"token": TOKEN, "from": PHONE, "text": "وام", "id": "g1"})
+        answer = {}
+
+        def in_flight():
+            with urllib.request.urlopen(f"{base}/webhooks/http/sms?{query}", timeout=30) as r:
+                answer.update(status=r.status, body=r.read().decode())
+
+        request = threading.Thread(target=in_flight)
+        request.start()
+        # Time for the request to reach a gunicorn thread, which then tries the lock every
+        # 10 ms (had it not arrived, the stop would refuse it and the test would fail).
+        time.sleep(1.0)
+        master.send_signal(signal.SIGTERM)
+        wait_until(lambda: _refused(base), "the stopping node still takes new connections")
+        assert master.poll() is None and not answer  # still finishing the request
+        redis.delete(lock)
+        request.join(timeout=20)
+        assert master.wait(timeout=15) == 0
+    assert answer == {"status": 200, "body": render("welcome_ask_national_id", "fa")}
+    db.rollback()
+    (stored,) = db.query(Message).filter(Message.direction == "in").all()
+    assert (stored.external_id, stored.status) == ("g1", "handled")
+
+
+def _refused(base: str) -> bool:
+    try:
+        urllib.request.urlopen(base + "/healthz", timeout=2).close()
+    except OSError:
+        return True
+    return False
+
+
+def test_sigterm_on_a_worker_lets_the_current_job_finish_and_stops(
+    app, db, redis, cli_env, tmp_path
+):
+    """The send is at the carrier (a slow answer) when the worker is told to stop: the
+    worker waits for it, records the message sent, takes no next job, and exits 0."""
+    provider = FakeProvider(script=[("slow", 60)])
+    first, second = add_queued_message(db), add_queued_message(db, phone="+989351112233")
+    env = {
+        **os.environ, **cli_env, "SMS_PROVIDER": "http", "HTTP_SMS_SEND_URL": provider.url,
+        "SMS_SEND_TIMEOUT_SECONDS": "60",
+    }  # fmt: skip
+    with open(tmp_path / "worker.log", "w") as log:
+        worker = subprocess.Popen([venv_bin("smsgw"), "worker", "--queues", "sms"], env=env,
+                                  stdout=log, stderr=log)  # fmt: skip
+    try:
+        enqueue(redis, "send_sms", first.id)
+        wait_until(lambda: provider.requests, "the worker never called the provider")
+        enqueue(redis, "send_sms", second.id)
+        worker.send_signal(signal.SIGTERM)
+        wait_until(lambda: "warm shut down requested" in (tmp_path / "worker.log").read_text(),
+                   "the worker did not take the SIGTERM")  # fmt: skip
+        assert alive(worker.pid)
+        provider.release.set()  # the carrier answers 200 now
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        provider.stop()
+    assert fresh(db, Message, first.id).status == "sent"
+    assert fresh(db, Message, second.id).status == "queued"  # left for the next worker
+    assert Queue("sms", connection=redis).job_ids == [f"send_sms-{second.id}"]
+    assert FailedJobRegistry("sms", connection=redis).get_job_ids() == []
+    assert provider.per_id == {str(first.id): 1}
