@@ -109,3 +109,24 @@ def web_process(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def worker_process(env: dict[str, str], log_path: Path, *args: str):
+    """`smsgw worker ARGS` with `env`; yields its Popen and stops it after (SIGTERM, as a
+    platform does, then SIGKILL if it does not stop)."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [venv_bin("smsgw"), "worker", *args], env={**os.environ, **env},
+            stdout=log, stderr=log,
+        )  # fmt: skip
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

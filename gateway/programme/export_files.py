@@ -7,15 +7,18 @@ once a minute for the whole deployment, deletes them after EXPORT_RETENTION_DAYS
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from gateway.platform.logs import log_event
 from gateway.platform.services import Services
 from gateway.store.audit import add_audit_event
 
 RECONCILER_ACTOR = "system:reconciler"
+log = logging.getLogger("smsgw.exports")
 # Only what the gateway writes there is ever deleted: the folder may be shared with more.
 _EXPORT_FILE = re.compile(r"^\.?registrations-[0-9A-Za-z-]+\.(csv|xlsx)(\.[0-9A-Za-z_]+\.part)?$")
 
@@ -29,7 +32,7 @@ def delete_expired_exports(services: Services, now: datetime) -> list[str]:
 
     Each deletion is audited in its own transaction, the file unlinked inside it, so a
     file is never gone without its audit row (a file that another node deleted first is
-    skipped and its row rolled back).
+    skipped and its row rolled back; one that cannot be deleted is logged and left).
     """
     days = services.settings.EXPORT_RETENTION_DAYS
     cutoff = (now - timedelta(days=days)).timestamp()
@@ -43,6 +46,10 @@ def delete_expired_exports(services: Services, now: datetime) -> list[str]:
                 session.flush()
                 path.unlink()
         except FileNotFoundError:
+            continue
+        except OSError as exc:  # say so, and leave the rest of the tick alone
+            log_event(log, "export_not_deleted", logging.WARNING, file=path.name,
+                      error=type(exc).__name__)  # fmt: skip
             continue
         deleted.append(path.name)
     return deleted

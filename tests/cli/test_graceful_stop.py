@@ -3,9 +3,7 @@ flight, a worker finishes its current job; nothing is half done."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import threading
 import time
 import urllib.parse
@@ -21,7 +19,7 @@ from gateway.platform import services
 from gateway.programme.jobs import enqueue
 from gateway.store.models import Message
 from tests.factories import add_queued_message, fresh
-from tests.helpers import alive, venv_bin, wait_until, web_process
+from tests.helpers import alive, wait_until, web_process, worker_process
 from tests.outbound.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.slow
@@ -68,34 +66,33 @@ def _refused(base: str) -> bool:
     return False
 
 
+@pytest.fixture
+def provider():
+    """The carrier's HTTP API, answering the first send only when released."""
+    server = FakeProvider(script=[("slow", 60)])
+    yield server
+    server.stop()
+
+
 def test_sigterm_on_a_worker_lets_the_current_job_finish_and_stops(
-    app, db, redis, cli_env, tmp_path
+    app, db, redis, cli_env, tmp_path, provider
 ):
     """The send is at the carrier (a slow answer) when the worker is told to stop: the
     worker waits for it, records the message sent, takes no next job, and exits 0."""
-    provider = FakeProvider(script=[("slow", 60)])
     first, second = add_queued_message(db), add_queued_message(db, phone="+989351112233")
-    env = {
-        **os.environ, **cli_env, "SMS_PROVIDER": "http", "HTTP_SMS_SEND_URL": provider.url,
-        "SMS_SEND_TIMEOUT_SECONDS": "60",
-    }  # fmt: skip
-    with open(tmp_path / "worker.log", "w") as log:
-        worker = subprocess.Popen([venv_bin("smsgw"), "worker", "--queues", "sms"], env=env,
-                                  stdout=log, stderr=log)  # fmt: skip
-    try:
+    env = {**cli_env, "SMS_PROVIDER": "http", "HTTP_SMS_SEND_URL": provider.url,
+           "SMS_SEND_TIMEOUT_SECONDS": "60"}  # fmt: skip
+    log = tmp_path / "worker.log"
+    with worker_process(env, log, "--queues", "sms") as worker:
         enqueue(redis, "send_sms", first.id)
         wait_until(lambda: provider.requests, "the worker never called the provider")
         enqueue(redis, "send_sms", second.id)
         worker.send_signal(signal.SIGTERM)
-        wait_until(lambda: "warm shut down requested" in (tmp_path / "worker.log").read_text(),
+        wait_until(lambda: "warm shut down requested" in log.read_text(),
                    "the worker did not take the SIGTERM")  # fmt: skip
         assert alive(worker.pid)
         provider.release.set()  # the carrier answers 200 now
         assert worker.wait(timeout=30) == 0
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        provider.stop()
     assert fresh(db, Message, first.id).status == "sent"
     assert fresh(db, Message, second.id).status == "queued"  # left for the next worker
     assert Queue("sms", connection=redis).job_ids == [f"send_sms-{second.id}"]

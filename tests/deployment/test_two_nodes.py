@@ -14,12 +14,10 @@ import io
 import json
 import os
 import re
-import signal
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 import pytest
 from redis.connection import parse_url
@@ -33,7 +31,7 @@ from tests.console.pensioners import national_id
 from tests.deployment.console_client import ConsoleBrowser
 from tests.deployment.tcp_proxy import TcpProxy
 from tests.factories import add_pensioner
-from tests.helpers import running_web, venv_bin, wait_until
+from tests.helpers import running_web, wait_until, worker_process
 
 pytestmark = pytest.mark.slow
 if not os.environ.get("TEST_DATABASE_URL"):
@@ -73,23 +71,6 @@ def deployment(app, db, programme, cli_env, tmp_path):
             worker_env = {**shared, "INSTANCE_PATH": node[name]["INSTANCE_PATH"]}
             stack.enter_context(worker_process(worker_env, tmp_path / f"worker-{name}.log"))
         yield bases, proxy
-
-
-@contextmanager
-def worker_process(env: dict, log_path):
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [venv_bin("smsgw"), "worker"], env={**os.environ, **env}, stdout=log, stderr=log
-        )
-    try:
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def text(base: str, phone: str, body: str, message_id: str) -> str:

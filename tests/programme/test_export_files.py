@@ -7,6 +7,7 @@ import os
 import stat
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -86,3 +87,24 @@ def test_the_reconciler_runs_with_no_export_folder_yet(app, db, folder):
 def test_exports_default_to_the_instance_folder(settings):
     single = replace(settings, EXPORT_FOLDER="")
     assert single.export_folder == single.instance_path / "exports"
+
+
+def test_a_file_that_cannot_be_deleted_is_left_and_the_tick_goes_on(app, db, folder, monkeypatch):
+    """A share mounted read-only, a file owned by another user: unlink fails (faked here,
+    as the tests run as root, whom permissions never stop)."""
+    folder.mkdir()
+    stuck, gone = (folder / f"registrations-1405-09-01-083{n}-1a2b3c.csv" for n in (0, 1))
+    for path in (stuck, gone):
+        path.write_text("x")
+        age(path, 8)
+    real_unlink = Path.unlink
+
+    def unlink(path, *args, **kwargs):
+        if path.name == stuck.name:
+            raise PermissionError(13, "Permission denied")
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", unlink)
+    assert reconcile()["exports_deleted"] == 1
+    assert [e.target for e in deletions(db)] == [gone.name]
+    assert stuck.exists() and not gone.exists()
