@@ -95,7 +95,7 @@ def run_export(services: Services, export_id: str) -> None:
     filters = info["filters"]
     _update(redis, export_id, state="running", done=0, error="")
     folder = export_folder(services)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # an operator's share: left as is
     try:
         with database.session() as session:
             _update(redis, export_id, total=count_registrations(session, filters))

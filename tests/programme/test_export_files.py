@@ -54,6 +54,7 @@ def test_an_export_is_written_whole_with_mode_0600_and_no_temporary_file_left(
     assert get_export(services.redis_client(), info["id"])["state"] == "done"
     assert [p.name for p in folder.iterdir()] == [info["file"]]
     assert stat.S_IMODE((folder / info["file"]).stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # made here: only the gateway's
 
 
 def test_the_reconciler_deletes_exports_past_retention_and_audits_each(app, db, folder):
