@@ -4,6 +4,7 @@ Sentinel watching them, in a temporary folder on free ports."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import time
 from contextlib import ExitStack, contextmanager
@@ -37,6 +38,37 @@ class SentinelSet:
         """Where the Sentinel says the primary is now."""
         _, port = self.client(self.sentinel).sentinel_get_master_addr_by_name(SERVICE)
         return int(port)
+
+
+@contextmanager
+def running_redis(folder: Path, port: int, *args: str):
+    """One redis-server on `port` with extra arguments (TLS, a password); yields once it
+    listens."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        _start(stack, folder, "redis", [*args])
+        _wait(lambda: _listening(port), "redis-server did not start", folder)
+        yield
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by Debian's openssl."""
+    cert, key = folder / "redis.crt", folder / "redis.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 @contextmanager

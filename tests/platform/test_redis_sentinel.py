@@ -89,6 +89,7 @@ def test_after_a_failover_the_gateway_answers_again_and_loses_nothing(
         assert servers.client(servers.primary).wait(1, 2000) == 1
         servers.processes["primary"].kill()
         took, refused = send_until_answered(base, "123456")
+        print(f"failover: answered again after {took:.1f} s ({refused} answers 503 before)")
         assert took < ANSWER_AGAIN_WITHIN, (took, refused)
         assert servers.primary_port() == servers.replica
         assert "کد پیگیری" in phone.send("1")  # the session survived the failover
