@@ -54,7 +54,7 @@ BENCH_DATABASE = os.environ.get(
 # Its own schema: other benchmarks (bench/decisions.py) reset the same database's public one.
 SCHEMA = "bench_webhook"
 DATABASE_URL = f"{BENCH_DATABASE}?options=-csearch_path%3D{SCHEMA}"
-REDIS_URL = os.environ.get("BENCH_WEBHOOK_REDIS_URL", "redis://127.0.0.1:6379/11")
+REDIS_URL = os.environ.get("BENCH_WEBHOOK_REDIS_URL", "redis://127.0.0.1:6379/15")
 LUA = Path(__file__).with_name("_wrk_dialog.lua")
 SERVICES = ("postgres", "redis-server")  # their CPU share is reported (any client's)
 LOCK_KEY = 0x5EB400C  # pg advisory lock held for the whole run
