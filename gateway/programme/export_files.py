@@ -57,13 +57,13 @@ def delete_expired_exports(services: Services, now: datetime) -> list[str]:
 
 def _expired_files(folder: Path, cutoff: float) -> list[Path]:
     try:
-        entries = list(os.scandir(folder))
+        with os.scandir(folder) as entries:
+            return [
+                Path(entry.path)
+                for entry in entries
+                if _EXPORT_FILE.match(entry.name)
+                and entry.is_file(follow_symlinks=False)
+                and entry.stat(follow_symlinks=False).st_mtime < cutoff
+            ]
     except FileNotFoundError:  # nothing exported yet
         return []
-    return [
-        Path(entry.path)
-        for entry in entries
-        if _EXPORT_FILE.match(entry.name)
-        and entry.is_file(follow_symlinks=False)
-        and entry.stat(follow_symlinks=False).st_mtime < cutoff
-    ]
