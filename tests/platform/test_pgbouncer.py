@@ -8,10 +8,12 @@ import threading
 from dataclasses import replace
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gateway import create_app
+from gateway.cli import cli
 from gateway.cli.serve import ReconcilingWorker
 from gateway.platform.db import EngineOptions, make_engine
 from gateway.programme.jobs import get_queue
@@ -122,3 +124,11 @@ def test_the_statement_timeout_holds_behind_pgbouncer(app, bouncer):
         with pytest.raises(OperationalError, match="statement timeout"):
             conn.execute(text("SELECT pg_sleep(2)"))
     engine.dispose()
+
+
+def test_the_release_migration_runs_through_pgbouncer(app, cli_env, bouncer):
+    """`smsgw db upgrade` (the Procfile's release) with the deployment's settings."""
+    env = {**cli_env, "DATABASE_URL": bouncer, "DATABASE_PREPARED_STATEMENTS": "off"}
+    result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "database is up to date" in result.output
