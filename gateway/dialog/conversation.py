@@ -9,7 +9,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from flows.engine import final_reply, funnel_steps, step
+from flows.engine import final_reply, funnel_steps, is_unfinished, step
 from flows.segments import count_segments
 from flows.session import Session
 from flows.ussd import render_screen, ussd_step
@@ -21,7 +21,7 @@ from gateway.monitoring.metrics import MESSAGES
 from gateway.platform.logs import log_event
 from gateway.platform.phones import is_allowed_mobile, normalise_phone
 from gateway.platform.services import Services
-from gateway.store import contacts
+from gateway.store import applications, contacts
 from gateway.store import messages as store
 
 MAX_BODY = 1600  # ten concatenated segments; longer bodies are cut and answered with help
@@ -135,8 +135,14 @@ class Conversation:
     def _answer(self, turn, inbound: Inbound, row: dict, session, cut: bool) -> Outcome:
         now = time.time()
         screen = turn.screen
-        ussd = None if screen is None else ussd_step(self.flow, screen, session, row["text"], now)
-        result = ussd.step if ussd else step(self.flow, session, row["text"], now, truncated=cut)
+        if screen is not None:
+            ussd = ussd_step(self.flow, screen, session, row["text"], now)
+            result = ussd.step
+        else:
+            ussd, known = None, self._has_application(row["phone"], session, now)
+            result = step(
+                self.flow, session, row["text"], now, truncated=cut, has_application=known
+            )
         lang, state = result.session.lang, result.session.state
         ctx = EffectContext(services=self.services, phone=row["phone"], channel=row["channel"],
                             lang=lang)  # fmt: skip
@@ -147,6 +153,7 @@ class Conversation:
                 if message.status != "received":  # a redelivery: the first answer again
                     return self._earlier_answer(db, message, inbound)
                 store.mark_inbound(db, message.id, "handled", state)  # its first try failed
+            ctx.message_id = message.id
             outcomes = run_effects(db, result.effects, ctx)
             reply = final_reply(self.flow, result, outcomes)
             if ussd is not None:
@@ -167,6 +174,13 @@ class Conversation:
             MESSAGES.labels(row["channel"], "out").inc()
         ended = ussd.closes if ussd else result.ended
         return Outcome(reply_text, ended=ended, state=state, lang=lang)
+
+    def _has_application(self, phone: str, session: Session | None, now: float) -> bool:
+        """Whether a message outside a dialog may be a question for support (spec 3.9)."""
+        if is_unfinished(self.flow, session, now):
+            return False  # the open dialog reads it as an answer
+        with self.database.session() as db:
+            return applications.phone_has_application(db, phone)
 
     @staticmethod
     def _earlier_answer(db, message, inbound: Inbound) -> Outcome:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from flows.effects import (
     CreateApplication,
     Outcome,
+    PassToSupport,
     RemindIfDropped,
     SetLanguage,
     SetOptOut,
@@ -28,6 +29,7 @@ from gateway.platform.services import Services
 from gateway.programme.decisions import REJECTION_KEYS, queue_decision
 from gateway.programme.jobs import enqueue_sends
 from gateway.programme.results import add_result_message
+from gateway.programme.support import take_question
 from gateway.store import applications, contacts
 from gateway.store.models import Application
 from gateway.store.registry import get_pensioner
@@ -45,6 +47,7 @@ class EffectContext:
     lang: str
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     application_id: int | None = None
+    message_id: int | None = None  # the inbound message the effects answer
 
     def run_after_commit(self) -> None:
         """Queue the jobs; if Redis is down, the reconciler queues them from the database."""
@@ -70,6 +73,8 @@ def run_effects(session: Session, effects: list, ctx: EffectContext) -> list[Out
             case SetLanguage():
                 contacts.save_contact(session, ctx.phone, lang=effect.lang)
                 outcomes.append(None)
+            case PassToSupport():
+                outcomes.append(pass_to_support(session, ctx))
             case RemindIfDropped():
                 message_id = reminders.schedule(session, ctx.phone, ctx.lang)
                 ctx.after_commit.append(partial(reminders.queue, ctx.services.redis, message_id))
@@ -110,6 +115,14 @@ def create_application(session: Session, effect: CreateApplication, ctx: EffectC
     ctx.application_id = application.id
     ctx.after_commit.append(job)
     return Outcome("created", {"tracking_code": application.tracking_code})
+
+
+def pass_to_support(session: Session, ctx: EffectContext) -> Outcome | None:
+    """The message goes to the support inbox; the phone hears so once a day, else nothing."""
+    timezone = ctx.services.settings.TIMEZONE
+    if take_question(session, ctx.phone, ctx.message_id, utcnow(), timezone):
+        return Outcome("passed_to_support")
+    return None
 
 
 def reject_at_once(session: Session, application: Application) -> int:

@@ -39,6 +39,11 @@ def national_ids_of_phone(session: Session, phone: str) -> set[str]:
     return set(rows)
 
 
+def phone_has_application(session: Session, phone: str) -> bool:
+    found = session.scalar(select(Application.id).where(Application.phone == phone).limit(1))
+    return found is not None
+
+
 def latest_application_of_phone(session: Session, phone: str) -> Application | None:
     return session.scalar(
         select(Application)

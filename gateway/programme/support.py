@@ -1,0 +1,58 @@
+"""The support inbox's rules: a pensioner's question in (acknowledged at most once a day per
+phone), a staff member's answer out (a direct reply, sent even after STOP)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from gateway.monitoring.counters import day_of
+from gateway.store import applications, messages
+from gateway.store import support as store
+from gateway.store.audit import add_audit_event
+from gateway.store.models import SupportItem
+from gateway.store.registry import get_pensioner
+
+MAX_REPLY = 670  # ten UCS-2 segments: a reply longer than that is a letter, not an SMS
+
+
+class ReplyError(ValueError):
+    """Why a reply cannot be sent (empty, too long, the item answered meanwhile)."""
+
+
+def take_question(
+    session: Session, phone: str, message_id: int, now: datetime, timezone: str
+) -> bool:
+    """File the message in the inbox of the association of the phone's latest application;
+    True when the phone is to be acknowledged (its first question of the programme day)."""
+    application = applications.latest_application_of_phone(session, phone)
+    association = application.association_code if application else None
+    if application is not None and association is None:  # not decided yet: the registry's
+        pensioner = get_pensioner(session, application.national_id)
+        association = pensioner.association_code if pensioner else None
+    acknowledge = not store.acknowledged_since(session, phone, day_of(now, timezone))
+    store.add_question(
+        session, phone, message_id, now, acknowledge=acknowledge,
+        application_id=application.id if application else None, association_code=association,
+    )  # fmt: skip
+    return acknowledge
+
+
+def reply_to_item(session: Session, item: SupportItem, text: str, actor: str, now: datetime) -> int:
+    """Queue `text` to the item's phone as a direct reply and close the item, audited; the
+    new message's id (to queue after commit). A second submit finds the item answered."""
+    text = text.strip()
+    if not text:
+        raise ReplyError("support.reply_empty")
+    if len(text) > MAX_REPLY:
+        raise ReplyError("support.reply_long")
+    if not store.mark_answered(session, item.id, now):
+        raise ReplyError("support.already_answered")
+    message_id = messages.add_outbound_message(
+        session, item.phone, text, "support_reply", item.application_id
+    )
+    add_audit_event(
+        session, actor, "support.reply", str(item.id), message_id=message_id, chars=len(text)
+    )
+    return message_id
