@@ -1,4 +1,4 @@
-"""Questions to the support inbox over real HTTP: signed Twilio requests, real database and Redis."""
+"""Questions to the support inbox over real HTTP: signed Twilio requests, real DB and Redis."""
 
 from __future__ import annotations
 
@@ -59,9 +59,7 @@ def test_a_question_after_registering_lands_in_the_associations_inbox(
     assert dialog_session(E164).state == "start"  # no registration was started
 
 
-def test_later_questions_that_day_get_an_empty_answer_and_join_the_item(
-    base_url, db, registered
-):
+def test_later_questions_that_day_get_an_empty_answer_and_join_the_item(base_url, db, registered):
     phone = TwilioPhone(base_url, PHONE)
     assert phone.send("سلام") == ACK_FA
     assert phone.send("جواب بدهید لطفا") is None  # an empty <Response/>, still 200
@@ -110,9 +108,7 @@ def test_an_answered_item_stays_closed_and_the_next_question_opens_another(
     assert (second.status, second.questions) == ("open", 1)
 
 
-def test_an_undecided_application_files_under_the_registrys_association(
-    base_url, db, programme
-):
+def test_an_undecided_application_files_under_the_registrys_association(base_url, db, programme):
     add_pensioner(db, "0012345679", association_code="01")
     add_application(db, "0012345679", status="pending")  # no association until decided
     assert TwilioPhone(base_url, PHONE).send("ثبت شد؟") == ACK_FA
