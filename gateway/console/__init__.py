@@ -29,6 +29,7 @@ AREAS: tuple[str, ...] = (
     "audit",
     "monitor",
     "conversations",
+    "support",
     "messages",
     "simulator",
     "api",
