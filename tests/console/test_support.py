@@ -191,3 +191,17 @@ def test_close_without_an_sms_is_audited_and_moves_it_to_answered(signed_in, que
 @pytest.mark.parametrize("path", ["abc", "0", "99999999999", "1.5"])
 def test_a_bad_question_id_is_a_404(signed_in, questions, path):
     assert signed_in("admin").get(f"/console/support/{path}").status_code == 404
+
+
+def test_the_monitor_counts_unanswered_questions_and_the_oldest_wait(signed_in, questions, db):
+    from datetime import timedelta
+
+    item = questions["08"]
+    item.created_at -= timedelta(minutes=90)
+    db.commit()
+    operator = signed_in("operator")
+    assert operator.get("/console/api/monitor").json["support"]["open"] == 2
+    assert operator.get("/console/api/monitor").json["support"]["oldest_minutes"] >= 90
+    post(signed_in("tehran"), f"/console/support/{item.id}/answered")
+    support = operator.get("/console/api/monitor").json["support"]
+    assert support["open"] == 1 and support["oldest_minutes"] < 90
