@@ -25,6 +25,7 @@ AREAS: tuple[str, ...] = (
     "registrations",
     "quotas",
     "exports",
+    "report",
     "users",
     "audit",
     "monitor",
