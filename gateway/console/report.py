@@ -6,7 +6,7 @@ from flask import Blueprint, Response, render_template, request
 
 from gateway.console.auth import association_scope, current_user, require
 from gateway.console.forms import FormError, whole_number
-from gateway.console.i18n import add_strings
+from gateway.console.i18n import add_strings, t
 from gateway.console.roles import REPORT
 from gateway.platform import services
 from gateway.platform.dates import utcnow
@@ -59,10 +59,15 @@ add_strings(
 
 
 def _filters() -> tuple[str | None, int | None, list[str]]:
-    """(association, phase, errors): staff always get their own association."""
+    """(association, phase, errors): staff always get their own association; an unknown
+    association or a bad phase is a message, and the report shows without that filter."""
     errors, phase = [], None
     scope = association_scope()
     association = scope or (request.args.get("association") or None)
+    known = {a.code for a in associations(services.request_session(), scope)}
+    if association is not None and association not in known:
+        association = None
+        errors.append(t("form.bad_choice", field=t("field.association")))
     try:
         phase = whole_number(request.args.get("phase"), "field.phase", 1)
     except FormError as exc:

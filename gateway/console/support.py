@@ -12,6 +12,7 @@ from gateway.console.filters import digits
 from gateway.console.forms import record_id
 from gateway.console.i18n import add_strings, t
 from gateway.console.roles import PERSONAL_DATA, SUPPORT, may, needs_association
+from gateway.dialog.conversation import clean_body
 from gateway.monitoring import counters as stats
 from gateway.platform import services
 from gateway.platform.dates import utcnow
@@ -183,7 +184,7 @@ def reply(item_id: str):
     """Send the pensioner an SMS (the typed text, or the canned reply in their language)
     through the outbound queue, as a direct reply, and close the question."""
     item = _item(item_id)
-    text = request.form.get("text", "")[: MAX_REPLY + 1]
+    text, _cut = clean_body(request.form.get("text", "")[: MAX_REPLY + 1])
     canned = request.form.get("canned", "")
     if not text.strip() and canned in CANNED_REPLY_KEYS:
         text = render(canned, pensioner_lang(services.request_session(), item))

@@ -118,3 +118,16 @@ def test_the_xlsx_has_persian_headers_and_numbers(signed_in, programme_data, tmp
     assert sheet.sheet_view.rightToLeft
     assert [r[:4] for r in rows[1:]] == [("08", "تهران", 1, 6), ("08", "تهران", 2, 1),
                                          ("08", "تهران", None, 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize("association", ["%00", "99", "08%00", "x" * 300])
+def test_an_unknown_association_is_a_short_message_not_an_error(
+    signed_in, programme_data, association
+):
+    admin = signed_in("admin")
+    page = admin.get(f"/console/report?association={association}")
+    assert page.status_code == 200 and 'role="alert"' in page.text
+    assert (
+        admin.get(f"/console/report/download?format=csv&association={association}").status_code
+        == 200
+    )

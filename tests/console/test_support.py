@@ -205,3 +205,15 @@ def test_the_monitor_counts_unanswered_questions_and_the_oldest_wait(signed_in, 
     post(signed_in("tehran"), f"/console/support/{item.id}/answered")
     support = operator.get("/console/api/monitor").json["support"]
     assert support["open"] == 1 and support["oldest_minutes"] < 90
+
+
+def test_control_characters_in_a_reply_are_dropped_not_stored(signed_in, questions, db):
+    item = questions["08"]
+    post(signed_in("tehran"), f"/console/support/{item.id}/reply", {"text": "پاسخ\x00 کامل\x07"})
+    [reply] = replies(db)
+    assert reply.text == "پاسخ کامل"
+
+
+@pytest.mark.parametrize("show", ["%00", "x" * 500, "answered%00"])
+def test_an_odd_filter_shows_the_unanswered_questions(signed_in, questions, show):
+    assert shown_items(signed_in("admin"), show) == {str(i.id) for i in questions.values()}
