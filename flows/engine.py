@@ -1,5 +1,6 @@
 """The flow engine: states as data, a JSON-safe session, and the one pure step()."""
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -13,6 +14,7 @@ from flows.parsing import (
     normalise_text,
     parse_command,
     parse_yes_no,
+    read_single_number,
 )
 from flows.session import Session
 
@@ -21,6 +23,7 @@ __all__ = [
     "current_prompt", "final_reply", "funnel_steps", "is_unfinished", "step",
 ]  # fmt: skip
 
+_LETTERS = re.compile(r"[^\W\d_]")
 Parser = Callable[[str, Mapping[str, str]], dict[str, str] | None]
 
 
@@ -132,8 +135,8 @@ def step(
     (sms or ussd). A `truncated` message (cut for length) is answered with the help text.
 
     From a phone that `has_application`, a message outside any dialog that neither is a
-    command nor starts a registration (a keyword, a national ID) is a question: it goes
-    to the support inbox, and the dialog stays where it was.
+    command nor starts a registration (a keyword, or an answer to the first question: a
+    national ID) is a question: it goes to the support inbox, and the dialog stays put.
     """
     session, expired = _current(flow, session, now)
     text = normalise_text(text)
@@ -214,13 +217,16 @@ def funnel_steps(flow: Flow, before: str | None, entered: str | None) -> list[st
 
 
 def _is_question(flow: Flow, session: Session, text: str) -> bool:
-    """Plain text where no dialog waits on an answer: not a keyword, holds no national ID."""
+    """Words where no dialog waits on an answer: not a keyword, not a bare number (a
+    mistyped national ID gets the dialog's explanation), and not an answer to the first
+    question (a tracking code or a phone inside a sentence is still a question)."""
     state = flow.states[session.state]
-    return (
-        isinstance(state, Start)
-        and not is_registration_keyword(text)
-        and not has_long_number(text, state.answer_min_digits)
-    )
+    if not isinstance(state, Start) or is_registration_keyword(text):
+        return False
+    if read_single_number(text) is not None and not _LETTERS.search(text):
+        return False
+    first = flow.states[state.next]
+    return not (isinstance(first, Ask) and first.parse(text, {}) is not None)
 
 
 def _is_expired(flow: Flow, session: Session, now: float) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.store.models import UNANSWERED, Association, SupportItem, User
+from gateway.store.models import UNANSWERED, Association, Message, SupportItem, User
 
 # The inbox's filters: `waiting` (open or assigned, the default), each status, `mine`.
 FILTERS = ("waiting", "open", "assigned", "answered", "mine")
@@ -22,6 +22,7 @@ class InboxRow:
     item: SupportItem
     assignee: str | None
     association_name: str | None
+    last_text: str
 
 
 def unanswered_item(session: Session, phone: str) -> SupportItem | None:
@@ -72,7 +73,8 @@ def list_items(
 ) -> list[InboxRow]:
     """Items under a filter of FILTERS: waiting ones oldest first, answered newest first."""
     stmt = (
-        select(SupportItem, User.username, Association.name)
+        select(SupportItem, User.username, Association.name, Message.text)
+        .join(Message, Message.id == SupportItem.last_message_id)
         .outerjoin(User, User.id == SupportItem.assigned_to_id)
         .outerjoin(Association, Association.code == SupportItem.association_code)
     )

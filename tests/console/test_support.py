@@ -68,6 +68,15 @@ def test_operators_admins_and_head_office_see_every_question(signed_in, question
     assert shown_items(signed_in(username)) == {str(item.id) for item in questions.values()}
 
 
+def test_the_list_shows_the_latest_question_with_its_numbers_masked_for_operators(
+    signed_in, questions
+):
+    text_in(TEHRAN_PHONE, "مستمری من 1234567 نیامده")  # 7 digits: a question, not an ID
+    page = signed_in("operator").get("/console/support").text
+    assert "سوال از کانون 01" in page and "مستمری من" in page
+    assert "1234567" not in page and "سوال از کانون 08" not in page  # the latest only
+
+
 def test_the_question_page_shows_the_transcript_and_the_view_is_audited(signed_in, questions, db):
     item = questions["08"]
     page = signed_in("tehran").get(f"/console/support/{item.id}").text

@@ -300,6 +300,20 @@ CONVERSATIONS = {
     "a_question_with_a_short_number_goes_to_support": [
         K("من 70 سال دارم، کی نوبتم می‌شود؟", None, "start", SUPPORT),
     ],
+    "a_tracking_code_or_a_phone_in_a_question_is_still_a_question": [
+        K("کد پیگیری ۱۲۳۴۵۶۷۴ کی پرداخت می‌شود؟", None, "start", SUPPORT),
+        K("با 09121234567 تماس بگیرید", None, "start", SUPPORT),
+    ],
+    "a_national_id_alone_from_a_known_phone_starts_a_registration": [
+        K(NID_FA, "ask_pension_number", "ask_pension_number"),
+    ],
+    "a_mistyped_national_id_from_a_known_phone_gets_the_explanation": [
+        K("۰۰۱-۲۳۴۵۶", "bad_national_id", "ask_national_id"),
+        K("12", "bad_national_id", "ask_national_id"),
+    ],
+    "a_short_number_alone_from_a_known_phone_gets_the_welcome": [
+        K("5", "welcome_ask_national_id", "ask_national_id"),
+    ],
     "a_keyword_from_a_known_phone_still_starts_a_registration": [
         K("وام", "welcome_ask_national_id", "ask_national_id"),
         K("سلام", "bad_national_id", "ask_national_id"),
