@@ -21,22 +21,26 @@ class ReplyError(ValueError):
     """Why a reply cannot be sent (empty, too long, the item answered meanwhile)."""
 
 
-def take_question(
-    session: Session, phone: str, message_id: int, now: datetime, timezone: str
-) -> bool:
-    """File the message in the inbox of the association of the phone's latest application;
-    True when the phone is to be acknowledged (its first question of the programme day)."""
+def is_first_question_today(session: Session, phone: str, now: datetime, timezone: str) -> bool:
+    """Whether the phone has not been told "passed to the support team" yet this programme
+    day (the caller holds the phone's lock, so the answer holds until it files)."""
+    return not store.acknowledged_since(session, phone, day_of(now, timezone))
+
+
+def file_question(
+    session: Session, message_id: int, *, phone: str, now: datetime, acknowledge: bool
+) -> None:
+    """File the stored message in the inbox of the association of the phone's latest
+    application (the registry's while that is undecided)."""
     application = applications.latest_application_of_phone(session, phone)
     association = application.association_code if application else None
-    if application is not None and association is None:  # not decided yet: the registry's
+    if application is not None and association is None:
         pensioner = get_pensioner(session, application.national_id)
         association = pensioner.association_code if pensioner else None
-    acknowledge = not store.acknowledged_since(session, phone, day_of(now, timezone))
     store.add_question(
         session, phone, message_id, now, acknowledge=acknowledge,
         application_id=application.id if application else None, association_code=association,
     )  # fmt: skip
-    return acknowledge
 
 
 def reply_to_item(session: Session, item: SupportItem, text: str, actor: str, now: datetime) -> int:
