@@ -226,3 +226,14 @@ def test_control_characters_in_a_reply_are_dropped_not_stored(signed_in, questio
 @pytest.mark.parametrize("show", ["%00", "x" * 500, "answered%00"])
 def test_an_odd_filter_shows_the_unanswered_questions(signed_in, questions, show):
     assert shown_items(signed_in("admin"), show) == {str(i.id) for i in questions.values()}
+
+
+def test_a_question_with_no_association_is_for_unscoped_users_only(signed_in, questions, db):
+    register("+989121000099", "0000534722")  # not in the registry: no association
+    text_in("+989121000099", "چرا جواب نمی‌دهید؟")
+    db.rollback()
+    lost = db.scalar(select(SupportItem).where(SupportItem.phone == "+989121000099"))
+    assert lost.association_code is None
+    assert str(lost.id) in shown_items(signed_in("office"))
+    assert str(lost.id) not in shown_items(signed_in("tehran"))
+    assert signed_in("tehran").get(f"/console/support/{lost.id}").status_code == 404

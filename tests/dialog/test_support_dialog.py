@@ -17,9 +17,12 @@ PHONE, E164 = "09121234567", "+989121234567"
 ACK_FA = render("support_received", "fa")
 
 
+HTTP_TOKEN = "kannel-secret"
+
+
 @pytest.fixture
 def settings_overrides():
-    return {"TWILIO_AUTH_TOKEN": TOKEN}
+    return {"TWILIO_AUTH_TOKEN": TOKEN, "HTTP_SMS_TOKEN": HTTP_TOKEN}
 
 
 @pytest.fixture
@@ -138,3 +141,23 @@ def test_keywords_commands_and_numbers_from_a_registered_phone_are_not_questions
 def test_a_phone_without_an_application_gets_the_registration_welcome(base_url, db, programme):
     assert TwilioPhone(base_url, PHONE).send("سلام") == render("welcome_ask_national_id", "fa")
     assert items(db) == []
+
+
+def test_over_the_kannel_style_channel_later_questions_get_an_empty_body(base_url, db, registered):
+    def ask(text: str, message_id: str) -> tuple[int, str]:
+        form = {"token": HTTP_TOKEN, "from": PHONE, "to": "7070", "text": text, "id": message_id}
+        return post_form(base_url + "/webhooks/http/sms", form)
+
+    assert ask("سلام", "k-1") == (200, ACK_FA)
+    assert ask("کسی هست؟", "k-2") == (200, "")
+    [item] = items(db)
+    assert item.questions == 2 and inbound(db, "کسی هست؟").channel == "http"
+
+
+def test_a_phone_whose_application_has_no_association_files_for_unscoped_staff(
+    base_url, db, programme
+):
+    add_application(db, "0012345679", status="rejected", reason="not_found")  # not in registry
+    assert TwilioPhone(base_url, PHONE).send("چرا رد شد؟") == ACK_FA
+    [item] = items(db)
+    assert item.association_code is None and item.application_id is not None
