@@ -72,6 +72,10 @@ add_strings(
         "support.closed": ("پرسش بسته شد.", "The question is closed."),
         "support.lang": ("زبان بازنشسته", "Pensioner's language"),
         "support.none": ("پرسشی نیست.", "No questions."),
+        "support.limited": (
+            "فقط {n} پرسش نخست نشان داده شده است.",
+            "Only the first {n} questions are shown.",
+        ),
         "support.bad_user": ("این کاربر نمی‌تواند این پرسش را ببیند.", "That user cannot see it."),
         "support.minutes": ("{n} دقیقه", "{n} min"),
         "support.hours": ("{n} ساعت", "{n} h"),
@@ -115,7 +119,7 @@ def index():
     rows = store.list_items(session, association_scope(), shown, current_user().id)
     return render_template(
         "console/support.html", rows=rows, shown=shown, filters=store.FILTERS,
-        privacy=InboxPrivacy(current_user()), waited=waited,
+        privacy=InboxPrivacy(current_user()), waited=waited, limit=store.SHOWN,
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from gateway.store.models import UNANSWERED, Association, Message, SupportItem, 
 
 # The inbox's filters: `waiting` (open or assigned, the default), each status, `mine`.
 FILTERS = ("waiting", "open", "assigned", "answered", "mine")
-PAGE_SIZE = 100
+SHOWN = 100  # a work queue: the oldest hundred waiting, the newest hundred answered
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,7 @@ def get_item(session: Session, item_id: int, scope: str | None) -> SupportItem |
     return item
 
 
-def list_items(
-    session: Session, scope: str | None, shown: str, user_id: int, page: int = 1
-) -> list[InboxRow]:
+def list_items(session: Session, scope: str | None, shown: str, user_id: int) -> list[InboxRow]:
     """Items under a filter of FILTERS: waiting ones oldest first, answered newest first."""
     stmt = (
         select(SupportItem, User.username, Association.name, Message.text)
@@ -92,7 +90,7 @@ def list_items(
         if shown == "mine":
             stmt = stmt.where(SupportItem.assigned_to_id == user_id)
         stmt = stmt.order_by(SupportItem.created_at, SupportItem.id)
-    stmt = stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    stmt = stmt.limit(SHOWN)
     return [InboxRow(*row) for row in session.execute(stmt)]
 
 
@@ -118,13 +116,3 @@ def waiting_summary(session: Session, scope: str | None = None) -> tuple[int, da
         stmt = stmt.where(SupportItem.association_code == scope)
     count, oldest = session.execute(stmt).one()
     return count, oldest
-
-
-def waiting_by_association(session: Session, scope: str | None = None) -> dict[str | None, int]:
-    """Unanswered items per association code."""
-    stmt = select(SupportItem.association_code, func.count()).where(
-        SupportItem.status.in_(UNANSWERED)
-    )
-    if scope is not None:
-        stmt = stmt.where(SupportItem.association_code == scope)
-    return dict(session.execute(stmt.group_by(SupportItem.association_code)).all())
