@@ -59,6 +59,10 @@ add_strings(
             "پاسخ بیش از ۶۷۰ نویسه است؛ کوتاه‌تر بنویسید.",
             "The reply is over 670 characters; shorten it.",
         ),
+        "support.new_message": (
+            "پیام تازه‌ای از بازنشسته رسیده است؛ آن را بخوانید و دوباره بفرستید.",
+            "A new message came from the pensioner: read it, then send again.",
+        ),
         "support.already_answered": (
             "این پرسش پیش‌تر پاسخ گرفته است؛ چیزی فرستاده نشد.",
             "This question was answered already; nothing was sent.",
@@ -159,12 +163,16 @@ def pensioner_lang(session, item) -> str:
 def show(item_id: str):
     """One question: its details, the phone's conversation, the reply box (view audited)."""
     item = _item(item_id)
+    with services.database().session() as writer:
+        add_audit_event(writer, current_user().username, "support.view", str(item.id))
+    return _page(item)
+
+
+def _page(item, draft: str = "", error: str | None = None):
     session = services.request_session()
     application = item.application_id and applications.get_application(session, item.application_id)
     messages = transcripts.transcript(session, item.phone)
     lang = pensioner_lang(session, item)
-    with services.database().session() as writer:
-        add_audit_event(writer, current_user().username, "support.view", str(item.id))
     users = _assignable(item)
     return render_template(
         "console/support_item.html",
@@ -179,6 +187,8 @@ def show(item_id: str):
         privacy=InboxPrivacy(current_user()),
         waited=waited,
         max_reply=MAX_REPLY,
+        draft=draft,
+        error=error,
     )
 
 
@@ -186,18 +196,22 @@ def show(item_id: str):
 @require(SUPPORT)
 def reply(item_id: str):
     """Send the pensioner an SMS (the typed text, or the canned reply in their language)
-    through the outbound queue, as a direct reply, and close the question."""
+    through the outbound queue, as a direct reply, and close the question. The form names
+    the latest message its writer saw: if another came meanwhile, nothing is sent and the
+    page comes back with the draft kept, to read it first."""
     item = _item(item_id)
     text, _cut = clean_body(request.form.get("text", "")[: MAX_REPLY + 1])
     canned = request.form.get("canned", "")
     if not text.strip() and canned in CANNED_REPLY_KEYS:
         text = render(canned, pensioner_lang(services.request_session(), item))
+    seen = record_id(request.form.get("seen"))
     try:
         with services.database().session(write=True) as session:
-            message_id = reply_to_item(session, item, text, current_user().username, utcnow())
+            actor = current_user().username
+            message_id = reply_to_item(session, item, text, actor, utcnow(), seen)
     except ReplyError as exc:
-        flash(t(str(exc)), "error")
-        return redirect(url_for(".show", item_id=item.id))
+        services.request_session().expire_all()  # show the item as it is now
+        return _page(item, draft=text, error=t(str(exc))), 409
     stats.count_messages(services.current(), "sms", "out")
     enqueue_sends(services.redis_client(), [message_id])
     flash(t("support.sent"), "ok")

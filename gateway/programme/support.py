@@ -43,16 +43,22 @@ def file_question(
     )  # fmt: skip
 
 
-def reply_to_item(session: Session, item: SupportItem, text: str, actor: str, now: datetime) -> int:
+def reply_to_item(
+    session: Session, item: SupportItem, text: str, actor: str, now: datetime,
+    seen_message_id: int | None,
+) -> int:  # fmt: skip
     """Queue `text` to the item's phone as a direct reply and close the item, audited; the
-    new message's id (to queue after commit). A second submit finds the item answered."""
+    new message's id (to queue after commit). Refused when the item was answered already
+    (a second submit) or got a message its writer had not seen (`seen_message_id`)."""
     text = text.strip()
     if not text:
         raise ReplyError("support.reply_empty")
     if len(text) > MAX_REPLY:
         raise ReplyError("support.reply_long")
-    if not store.mark_answered(session, item.id, now):
-        raise ReplyError("support.already_answered")
+    if not store.mark_answered(session, item.id, now, seen_message_id):
+        current = store.get_item(session, item.id, None)
+        unanswered = current is not None and current.status != "answered"
+        raise ReplyError("support.new_message" if unanswered else "support.already_answered")
     message_id = messages.add_outbound_message(
         session, item.phone, text, "support_reply", item.application_id
     )

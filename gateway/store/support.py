@@ -101,9 +101,14 @@ def assign_item(session: Session, item_id: int, user_id: int | None) -> bool:
     return session.execute(stmt.values(assigned_to_id=user_id, status=status)).rowcount == 1
 
 
-def mark_answered(session: Session, item_id: int, now: datetime) -> bool:
-    """Close an unanswered item; False when it was answered already (a second click)."""
+def mark_answered(
+    session: Session, item_id: int, now: datetime, seen_message_id: int | None = None
+) -> bool:
+    """Close an unanswered item (whose latest message is `seen_message_id`, when given);
+    False when it was answered already (a second click) or has a newer message."""
     stmt = update(SupportItem).where(SupportItem.id == item_id, SupportItem.status.in_(UNANSWERED))
+    if seen_message_id is not None:
+        stmt = stmt.where(SupportItem.last_message_id == seen_message_id)
     return session.execute(stmt.values(status="answered", answered_at=now)).rowcount == 1
 
 
