@@ -26,9 +26,11 @@ class InboxRow:
 
 
 def unanswered_item(session: Session, phone: str) -> SupportItem | None:
-    return session.scalar(
-        select(SupportItem).where(SupportItem.phone == phone, SupportItem.status.in_(UNANSWERED))
-    )
+    """The phone's unanswered item, locked to the end of the transaction: a reply that
+    closes it meanwhile either waits for the new question (and sees it) or came first
+    (and the question opens a new item)."""
+    stmt = select(SupportItem).where(SupportItem.phone == phone, SupportItem.status.in_(UNANSWERED))
+    return session.scalar(stmt.with_for_update())
 
 
 def acknowledged_since(session: Session, phone: str, since: datetime) -> bool:
