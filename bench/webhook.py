@@ -78,6 +78,12 @@ class WrkResult:
         return self.stats["requests"] / self.seconds
 
     @property
+    def cpu_per_request(self) -> float:
+        """CPU seconds of the gunicorn workers per request (PostgreSQL's and Redis's would
+        count every other client of those servers too)."""
+        return self.server_cpu / max(self.stats["requests"], 1)
+
+    @property
     def socket_errors(self) -> int:
         s = self.stats
         return s["connect"] + s["read"] + s["write"]
@@ -320,6 +326,10 @@ def run(options: argparse.Namespace, folder: Path) -> None:
         goal_bare=0.15,
         gateway_p99_ms=gateway.stats["p99_us"] / 1000,
         goal_p99_ms=100,
+        # The same comparison by the web workers' CPU per message: steadier when other
+        # load on the machine comes and goes during the run.
+        cpu_io_ceiling_over_gateway=round(io.cpu_per_request / gateway.cpu_per_request, 3),
+        cpu_bare_over_gateway=round(bare.cpu_per_request / gateway.cpu_per_request, 3),
     )
     check_stored(gateway, inbound, applications, options.connections)
     if gateway.stats["non2xx"] or gateway.socket_errors:
