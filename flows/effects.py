@@ -51,7 +51,16 @@ class RemindIfDropped:
     """Schedule the one "how to finish" SMS of a USSD session, should it go silent."""
 
 
-Effect = CreateApplication | ShowStatus | SetOptOut | SetLanguage | RemindIfDropped
+@dataclass(frozen=True)
+class PassToSupport:
+    """Put this message in the support inbox of the phone's application's association.
+
+    Outcomes: `passed_to_support` when the phone gets the day's acknowledgement, None
+    when it had one today already (the message is kept; no reply).
+    """
+
+
+Effect = CreateApplication | ShowStatus | SetOptOut | SetLanguage | RemindIfDropped | PassToSupport
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,29 @@
 """The flow engine: states as data, a JSON-safe session, and the one pure step()."""
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from flows.effects import Effect, Outcome, SetLanguage, SetOptOut, ShowStatus
+from flows.effects import Effect, Outcome, PassToSupport, SetLanguage, SetOptOut, ShowStatus
 from flows.messages import render
 from flows.parsing import (
     Command,
     has_long_number,
+    is_registration_keyword,
     is_valid_tracking_code,
     normalise_text,
     parse_command,
     parse_yes_no,
+    read_single_number,
 )
 from flows.session import Session
 
 __all__ = [
     "Ask", "Choose", "End", "Flow", "Reply", "Session", "Start", "Step", "begin", "command",
-    "current_prompt", "final_reply", "funnel_steps", "step",
+    "current_prompt", "final_reply", "funnel_steps", "is_unfinished", "step",
 ]  # fmt: skip
 
+_LETTERS = re.compile(r"[^\W\d_]")
 Parser = Callable[[str, Mapping[str, str]], dict[str, str] | None]
 
 
@@ -125,10 +129,15 @@ class Step:
 
 def step(
     flow: Flow, session: Session | None, text: str, now: float, *, via: str = "sms",
-    truncated: bool = False,
+    truncated: bool = False, has_application: bool = False,
 ) -> Step:  # fmt: skip
     """Advance the dialog by one inbound message received at now (epoch seconds) by `via`
-    (sms or ussd). A `truncated` message (cut for length) is answered with the help text."""
+    (sms or ussd). A `truncated` message (cut for length) is answered with the help text.
+
+    From a phone that `has_application`, a message outside any dialog that neither is a
+    command nor starts a registration (a keyword, or an answer to the first question: a
+    national ID) is a question: it goes to the support inbox, and the dialog stays put.
+    """
     session, expired = _current(flow, session, now)
     text = normalise_text(text)
     command = parse_command(text)
@@ -136,6 +145,8 @@ def step(
         result = Step(session, Reply("help"))
     elif command is not None:
         result = _run_command(flow, session, command)
+    elif has_application and _is_question(flow, session, text):
+        result = Step(session, None, [PassToSupport()])
     elif expired:
         # The old question is gone: the message is not read as an answer to it.
         result = _enter(flow, session, flow.states[flow.start].next, flow.restart_prompt)
@@ -203,6 +214,19 @@ def funnel_steps(flow: Flow, before: str | None, entered: str | None) -> list[st
     rank = {state: n for n, (state, _name) in enumerate(flow.funnel, 1)}
     low, high = rank.get(before, 0), rank.get(entered, 0)
     return [name for n, (_state, name) in enumerate(flow.funnel, 1) if low < n <= high]
+
+
+def _is_question(flow: Flow, session: Session, text: str) -> bool:
+    """Words where no dialog waits on an answer: not a keyword, not a bare number (a
+    mistyped national ID gets the dialog's explanation), and not an answer to the first
+    question (a tracking code or a phone inside a sentence is still a question)."""
+    state = flow.states[session.state]
+    if not isinstance(state, Start) or is_registration_keyword(text):
+        return False
+    if read_single_number(text) is not None and not _LETTERS.search(text):
+        return False
+    first = flow.states[state.next]
+    return not (isinstance(first, Ask) and first.parse(text, {}) is not None)
 
 
 def _is_expired(flow: Flow, session: Session, now: float) -> bool:

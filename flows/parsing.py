@@ -12,6 +12,7 @@ __all__ = [
     "digit_groups",
     "extract_id_and_pension",
     "has_long_number",
+    "is_registration_keyword",
     "is_valid_tracking_code",
     "make_tracking_code",
     "national_id_check_digit",
@@ -51,6 +52,11 @@ _DIGITS_AND_JOINERS = re.compile(rf"[0-9{_JOINER}\n]+")
 _JOINED_MAX = 10
 _CHECK_WEIGHTS = tuple(range(10, 1, -1))
 
+# Words that ask to register (spec 3.5): from a phone with an application they still start
+# the dialog (a family member), where any other plain text is a question for support.
+REGISTRATION_WORDS = frozenset({
+    "وام", "ثبت", "ثبت نام", "ثبتنام", "loan", "reg", "register", "vam", "sabt", "sabt nam",
+})  # fmt: skip
 YES_WORDS = frozenset({"1", "بله", "بلی", "آره", "اره", "yes", "y", "ok", "okay", "bale"})
 NO_WORDS = frozenset({"2", "خیر", "نه", "no", "n", "kheir", "na"})
 _ANSWER_PUNCTUATION = " .!,،؛;"
@@ -160,6 +166,11 @@ def parse_yes_no(text: str) -> bool | None:
 def has_long_number(text: str, min_digits: int = 8) -> bool:
     """Whether the message holds a number of at least min_digits digits."""
     return any(len(group) >= min_digits for group in digit_groups(text))
+
+
+def is_registration_keyword(text: str) -> bool:
+    """Whether the whole message is a word that asks to register (any case, punctuation)."""
+    return normalise_text(text).strip(_ANSWER_PUNCTUATION).casefold() in REGISTRATION_WORDS
 
 
 @dataclass(frozen=True)

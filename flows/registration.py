@@ -21,6 +21,7 @@ OUTCOME_REPLIES = {
     "phone_limit": "phone_limit",
     "no_application": "status_none",
     "unknown_code": "status_unknown_code",
+    "passed_to_support": "support_received",
     **{status: f"status_{status}" for status in STATUSES},
 }
 # Outcome values that are codes, shown to the pensioner as catalogue words.

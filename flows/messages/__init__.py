@@ -7,6 +7,8 @@ CATALOGUES: dict[str, dict[str, str]] = {"fa": fa.CATALOGUE, "en": en.CATALOGUE}
 LANGUAGES = tuple(CATALOGUES)
 DEFAULT_LANGUAGE = "fa"
 KEYS: frozenset[str] = frozenset(fa.CATALOGUE)
+# The ready answers the support inbox offers staff, in catalogue order (prefix `canned_`).
+CANNED_REPLY_KEYS: tuple[str, ...] = tuple(key for key in fa.CATALOGUE if key.startswith("canned_"))
 
 
 def _longest(lang: str, prefix: str) -> str:

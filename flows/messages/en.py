@@ -50,6 +50,7 @@ CATALOGUE: dict[str, str] = {
     ),
     "status_rejected": "Application {tracking_code} was not accepted. Reason: {reason}",
     "status_cancelled": "Application {tracking_code} was cancelled.",
+    "support_received": "Your message was passed to the support team; the answer will come by SMS.",
     # Results sent later by background jobs.
     "result_approved": "Your loan application is approved. Tracking code: {tracking_code}",
     "result_waitlisted": (
@@ -76,6 +77,11 @@ CATALOGUE: dict[str, str] = {
     "result_promoted": (
         "Good news: application {tracking_code} has left the waiting list and is approved."
     ),
+    # Ready answers staff pick in the support inbox (flows.messages.CANNED_REPLY_KEYS).
+    "canned_thanks": "Hello. We have read your message; our staff are looking into it.",
+    "canned_wait_result": "The result of your application will come by SMS once it is checked.",
+    "canned_send_status": "To see your application's status, text STATUS to 7070.",
+    "canned_call_association": "Please call your provincial pensioners' association.",
     # USSD screens (182 characters at most): the menus, and shorter forms of long replies.
     "ussd_menu": "Pensioners' loan\n1 Register\n2 Status of my application\n3 Help",
     "ussd_bad_choice": "Please choose one of the options.",

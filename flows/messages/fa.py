@@ -32,6 +32,7 @@ CATALOGUE: dict[str, str] = {
     "status_waitlisted": "درخواست {tracking_code} در صف انتظار است. نوبت شما: {position}",
     "status_rejected": "درخواست {tracking_code} پذیرفته نشد. دلیل: {reason}",
     "status_cancelled": "درخواست {tracking_code} لغو شده است.",
+    "support_received": "پیام شما به کارشناسان پشتیبانی رسید و پاسخ پیامک می‌شود.",
     # Results sent later by background jobs.
     "result_approved": "درخواست وام شما تایید شد. کد پیگیری: {tracking_code}",
     "result_waitlisted": (
@@ -50,6 +51,11 @@ CATALOGUE: dict[str, str] = {
     ),
     "result_rejected_programme_closed": "ثبت‌نام همه مراحل این وام تمام شده است.",
     "result_promoted": "خبر خوب: درخواست {tracking_code} از صف انتظار خارج و تایید شد.",
+    # Ready answers staff pick in the support inbox (flows.messages.CANNED_REPLY_KEYS).
+    "canned_thanks": "سلام. پیام شما را دیدیم؛ کارشناس ما پیگیری می‌کند.",
+    "canned_wait_result": "نتیجه درخواست شما پس از بررسی پیامک می‌شود. سپاس از شکیبایی شما.",
+    "canned_send_status": "برای دیدن وضعیت درخواست، «وضعیت» را به ۷۰۷۰ بفرستید.",
+    "canned_call_association": "لطفا با کانون بازنشستگان استان خود تماس بگیرید.",
     # USSD screens (80 characters at most): the menus, and shorter forms of long replies.
     "ussd_menu": "وام بازنشستگان\n۱ ثبت‌نام\n۲ وضعیت درخواست من\n۳ راهنما",
     "ussd_bad_choice": "لطفا یکی از گزینه‌ها را بفرستید.",

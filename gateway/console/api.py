@@ -17,6 +17,7 @@ from gateway.platform.dates import iso_utc, utcnow
 from gateway.platform.masking import mask_text
 from gateway.programme.jobs import QUEUE_NAMES, get_queue
 from gateway.store import stat_counters as store
+from gateway.store.support import waiting_summary
 
 bp = Blueprint("console_api", __name__, url_prefix="/console/api")
 FAILED_JOBS_SHOWN = 20
@@ -60,9 +61,17 @@ def monitor_snapshot(now: datetime, span: int = 60) -> dict:
         "failed_jobs": failed_jobs(redis),
         "funnel_today": funnel(session, today),
         "funnel_by_phase": funnel_by_phase(session),
+        "support": support_waiting(session, now),
     }
     snapshot["warnings"] = warnings(snapshot)
     return snapshot
+
+
+def support_waiting(session, now: datetime) -> dict:
+    """Unanswered support questions, and how many minutes the oldest has waited."""
+    count, oldest = waiting_summary(session)
+    minutes = None if oldest is None else max(0, int((now - oldest).total_seconds() // 60))
+    return {"open": count, "oldest_at": iso(oldest), "oldest_minutes": minutes}
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -65,6 +65,12 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "reply": ("پاسخ گفتگو", "dialog reply"),
         "result": ("پیامک نتیجه", "result SMS"),
         "reminder": ("یادآوری", "reminder"),
+        "support_reply": ("پاسخ پشتیبانی", "support reply"),
+    },
+    "support_status": {
+        "open": ("در انتظار پاسخ", "waiting"),
+        "assigned": ("سپرده به کارشناس", "assigned"),
+        "answered": ("پاسخ داده شد", "answered"),
     },
     "format": {"csv": ("CSV", "CSV"), "xlsx": ("اکسل (XLSX)", "Excel (XLSX)")},
     "action": {
@@ -90,6 +96,11 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "message.resend": ("ارسال دوبارهٔ نتیجه", "result SMS resent"),
         "conversation.view": ("دیدن گفتگو", "conversation viewed"),
         "simulator.message": ("پیام شبیه‌ساز", "simulator message"),
+        "support.view": ("دیدن پرسش پشتیبانی", "support question viewed"),
+        "support.reply": ("پاسخ به پرسش", "support question answered"),
+        "support.assign": ("سپردن پرسش", "support question assigned"),
+        "support.answered": ("بستن پرسش", "support question closed"),
+        "report.download": ("دریافت گزارش برنامه", "programme report downloaded"),
     },
 }
 # Field names found in history lines and audit details.
@@ -116,6 +127,9 @@ FIELDS = {
     "application_id": ("شناسهٔ درخواست", "Application id"),
     "copied_from": ("رونوشت از پیام", "Copied from message"),
     "date": ("تاریخ", "Date"),
+    "message_id": ("شناسهٔ پیام", "Message id"),
+    "chars": ("نویسه‌ها", "Characters"),
+    "to": ("به", "To"),
 }
 # Which kind of code a field's value is.
 VALUE_KINDS = {

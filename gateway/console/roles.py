@@ -19,9 +19,13 @@ EXPORTS = "exports"  # the bank export
 USERS = "users"  # console users
 AUDIT = "audit"  # the audit log
 UNMASKED_MESSAGES = "unmasked_messages"  # phones and texts whole in transcripts and the log
+SUPPORT = "support"  # the support inbox: read, assign, answer (staff: their association's)
+REPORT = "report"  # the programme report (staff: their association's)
 
-STAFF_WORK = frozenset({REGISTRATIONS, PERSONAL_DATA, REVEAL, QUOTAS, EXPORTS})
-OPERATOR_WORK = frozenset({MONITOR, CONVERSATIONS, MESSAGES, SIMULATOR, REGISTRATIONS, QUOTAS})
+STAFF_WORK = frozenset({REGISTRATIONS, PERSONAL_DATA, REVEAL, QUOTAS, EXPORTS, SUPPORT, REPORT})
+OPERATOR_WORK = frozenset(
+    {MONITOR, CONVERSATIONS, MESSAGES, SIMULATOR, REGISTRATIONS, QUOTAS, SUPPORT}
+)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from flows.engine import final_reply, funnel_steps, step
+from flows.engine import final_reply, funnel_steps, is_unfinished, step
 from flows.segments import count_segments
 from flows.session import Session
 from flows.ussd import render_screen, ussd_step
@@ -21,7 +21,7 @@ from gateway.monitoring.metrics import MESSAGES
 from gateway.platform.logs import log_event
 from gateway.platform.phones import is_allowed_mobile, normalise_phone
 from gateway.platform.services import Services
-from gateway.store import contacts
+from gateway.store import applications, contacts
 from gateway.store import messages as store
 
 MAX_BODY = 1600  # ten concatenated segments; longer bodies are cut and answered with help
@@ -137,8 +137,12 @@ class Conversation:
         with self.database.session(write=True) as db:  # reads first: SQLite's write lock now
             session = turn.session or self._remembered(db, row["phone"])
             screen, text, now = turn.screen, row["text"], time.time()
-            ussd = None if screen is None else ussd_step(self.flow, screen, session, text, now)
-            result = ussd.step if ussd else step(self.flow, session, text, now, truncated=cut)
+            if screen is not None:
+                ussd = ussd_step(self.flow, screen, session, text, now)
+                result = ussd.step
+            else:
+                ussd, known = None, self._has_application(db, row["phone"], session, now)
+                result = step(self.flow, session, text, now, truncated=cut, has_application=known)
             lang, state = result.session.lang, result.session.state
             ctx = EffectContext(services=self.services, phone=row["phone"],
                                 channel=row["channel"], lang=lang)  # fmt: skip
@@ -163,6 +167,7 @@ class Conversation:
                 store.mark_inbound(db, stored.id, "handled", state)  # its first try failed
                 if answer:
                     store.add_reply(db, stored.id, answer)
+            ctx.run_with_message(db, stored.id)
         before = session.state if session else None
         steps = funnel_steps(self.flow, before, result.entered)
         counters.count_turn(self.services, stored, steps, bool(reply_text))
@@ -172,6 +177,12 @@ class Conversation:
             MESSAGES.labels(row["channel"], "out").inc()
         ended = ussd.closes if ussd else result.ended
         return Outcome(reply_text, ended=ended, state=state, lang=lang)
+
+    def _has_application(self, db, phone: str, session: Session | None, now: float) -> bool:
+        """Whether a message outside a dialog may be a question for support (spec 3.9)."""
+        if is_unfinished(self.flow, session, now):
+            return False  # the open dialog reads it as an answer
+        return applications.phone_has_application(db, phone)
 
     @staticmethod
     def _earlier_answer(db, message, inbound: Inbound) -> Outcome:

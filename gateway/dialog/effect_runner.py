@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from flows.effects import (
     CreateApplication,
     Outcome,
+    PassToSupport,
     RemindIfDropped,
     SetLanguage,
     SetOptOut,
@@ -27,6 +28,7 @@ from gateway.platform.services import Services
 from gateway.programme.decisions import REJECTION_KEYS, queue_decision
 from gateway.programme.jobs import enqueue_sends
 from gateway.programme.results import add_result_message
+from gateway.programme.support import file_question, is_first_question_today
 from gateway.store import applications, contacts
 from gateway.store.models import Application
 
@@ -43,6 +45,12 @@ class EffectContext:
     lang: str
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     application_id: int | None = None
+    # Writes that need the inbound message's id: run once it is stored, in its transaction.
+    with_message: list[Callable[[Session, int], None]] = field(default_factory=list)
+
+    def run_with_message(self, session: Session, message_id: int) -> None:
+        for write in self.with_message:
+            write(session, message_id)
 
     def run_after_commit(self) -> None:
         """Queue the jobs; if Redis is down, the reconciler queues them from the database."""
@@ -68,6 +76,8 @@ def run_effects(session: Session, effects: list, ctx: EffectContext) -> list[Out
             case SetLanguage():
                 contacts.save_contact(session, ctx.phone, lang=effect.lang)
                 outcomes.append(None)
+            case PassToSupport():
+                outcomes.append(pass_to_support(session, ctx))
             case RemindIfDropped():
                 message_id = reminders.schedule(session, ctx.phone, ctx.lang)
                 ctx.after_commit.append(partial(reminders.queue, ctx.services.redis, message_id))
@@ -107,6 +117,17 @@ def create_application(session: Session, effect: CreateApplication, ctx: EffectC
     ctx.application_id = application_id
     ctx.after_commit.append(job)
     return Outcome("created", {"tracking_code": tracking_code})
+
+
+def pass_to_support(session: Session, ctx: EffectContext) -> Outcome | None:
+    """The message goes to the support inbox once it is stored; the phone hears so with
+    its first question of the day, and gets no reply to the others."""
+    now = utcnow()
+    acknowledge = is_first_question_today(session, ctx.phone, now, ctx.services.settings.TIMEZONE)
+    ctx.with_message.append(
+        partial(file_question, phone=ctx.phone, now=now, acknowledge=acknowledge)
+    )
+    return Outcome("passed_to_support") if acknowledge else None
 
 
 def reject_at_once(session: Session, application_id: int) -> int:

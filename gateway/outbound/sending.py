@@ -24,6 +24,7 @@ from gateway.platform.logs import log_event
 from gateway.platform.services import Services
 from gateway.store import contacts
 from gateway.store import messages as store
+from gateway.store.models import DIRECT_REPLY_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def send_message(services: Services, message_id: int) -> None:
         if message is None or message.status not in ("queued", "sending"):
             return
         phone, text, was_stuck = message.phone, message.text, message.status == "sending"
-        if contacts.is_opted_out(session, phone):
+        direct = message.kind in DIRECT_REPLY_KINDS  # answers the pensioner: STOP allows it
+        if not direct and contacts.is_opted_out(session, phone):
             if store.set_status(session, message_id, "suppressed", ("queued", "sending")):
                 store.add_message_event(session, message_id, "suppressed", detail="STOP")
             return

@@ -53,11 +53,16 @@ def mask_name(name: str | None) -> str:
 
 def mask_text(text: str) -> str:
     """Mask every phone, labelled or long number and Arabic-script word in free text."""
+    return _ARABIC_WORD.sub(lambda m: m.group()[0] + "***", mask_numbers(text))
+
+
+def mask_numbers(text: str) -> str:
+    """Mask every phone and labelled or long number in free text, and leave the words (a
+    pensioner's question stays readable without the numbers that identify them)."""
     text = _LABELLED.sub(lambda m: m[1] + m[2] + "*" * len(m[3]), text)
     text = _SEPARATED.sub(_mask_separated, text)
     text = _PHONE.sub(lambda m: mask_phone(m.group()), text)
-    text = _DIGITS.sub(lambda m: mask_digits(m.group()), text)
-    return _ARABIC_WORD.sub(lambda m: m.group()[0] + "***", text)
+    return _DIGITS.sub(lambda m: mask_digits(m.group()), text)
 
 
 def _mask_separated(match: re.Match) -> str:

@@ -56,6 +56,13 @@ PROGRESS_EVERY = 1000
 XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet, below the header
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _E164 = re.compile(r"\+\d{8,15}")
+# Text stays text in every XLSX the gateway writes: never a formula, a number or a link.
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
 
 
 class ExportError(ValueError):
@@ -178,13 +185,7 @@ def xlsx_cells(row: list) -> list:
 def _write_xlsx(path: Path, rows: Iterable[list]) -> int:
     """XLSX in constant memory, right to left, with widths, a frozen header row and a
     filter on it; text is never turned into formulas, numbers or links."""
-    options = {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    }
-    workbook = xlsxwriter.Workbook(str(path), options)
+    workbook = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
     sheet = workbook.add_worksheet("registrations")
     sheet.right_to_left()
     header = workbook.add_format({"bold": True, "bg_color": "#EEF2F6", "border": 1})

@@ -52,6 +52,12 @@ MESSAGE_STATUSES = (
     "scheduled", "queued", "sending", "sent", "delivered", "undelivered", "failed",
     "suppressed", "cancelled",
 )  # fmt: skip
+# Outbound kinds that answer the pensioner directly: sent even after STOP (spec 3.5).
+DIRECT_REPLY_KINDS = ("support_reply",)
+# Support inbox items: `open` waits for someone, `assigned` for its assignee, `answered`
+# is done (the phone's next question opens a new item).
+SUPPORT_STATUSES = ("open", "assigned", "answered")
+UNANSWERED = ("open", "assigned")
 
 
 class UTCDateTime(TypeDecorator):
@@ -288,3 +294,40 @@ class StatCounter(Base):
     bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     labels: Mapped[str] = mapped_column(String(120), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SupportItem(Base):
+    """A pensioner's question in the support inbox: one item per phone while unanswered,
+    in the inbox of the association of the phone's latest application."""
+
+    __tablename__ = "support_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(16))
+    # The question that opened the item, and the latest one the pensioner added to it.
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    last_message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    questions: Mapped[int] = mapped_column(Integer, default=1)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    association_code: Mapped[str | None] = mapped_column(ForeignKey("associations.code"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the phone was last told "passed to the support team" (at most once a day).
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'assigned', 'answered')", name="known_status"),
+        # At most one unanswered item per phone, whatever the concurrency.
+        Index(
+            "uq_support_items_unanswered_phone",
+            "phone",
+            unique=True,
+            sqlite_where=text("status IN ('open', 'assigned')"),
+            postgresql_where=text("status IN ('open', 'assigned')"),
+        ),
+        Index("ix_support_items_phone_acknowledged_at", "phone", "acknowledged_at"),
+        Index("ix_support_items_status_created_at", "status", "created_at"),
+        Index("ix_support_items_association_code_status", "association_code", "status"),
+    )

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import pytest
 
-from flows.effects import CreateApplication, SetLanguage, SetOptOut, ShowStatus
+from flows.effects import CreateApplication, PassToSupport, SetLanguage, SetOptOut, ShowStatus
 from flows.engine import Ask, Choose, End, Reply, Session, Start, step
 from flows.messages import KEYS
 from flows.registration import RegistrationConfig, build_registration_flow
@@ -22,6 +22,7 @@ PEN, PEN_FA = "123456", "۱۲۳۴۵۶"
 CREATE = CreateApplication(NID, PEN)
 EN, FA = SetLanguage("en"), SetLanguage("fa")
 STOP, START = SetOptOut(True), SetOptOut(False)
+SUPPORT = PassToSupport()
 
 
 class Turn(NamedTuple):
@@ -31,10 +32,16 @@ class Turn(NamedTuple):
     effects: tuple = ()
     ended: bool = False
     wait: float = MINUTE
+    known: bool = False  # the phone has an application already
 
 
-def T(text, key, state, *effects, ended=False, wait=MINUTE):
-    return Turn(text, key, state, effects, ended, wait)
+def T(text, key, state, *effects, ended=False, wait=MINUTE, known=False):
+    return Turn(text, key, state, effects, ended, wait, known)
+
+
+def K(text, key, state, *effects, ended=False, wait=MINUTE):
+    """A turn from a phone that has an application already."""
+    return T(text, key, state, *effects, ended=ended, wait=wait, known=True)
 
 
 def reply_keys(reply: Reply | None) -> str | None:
@@ -56,7 +63,7 @@ def run(transcript, flow=FLOW, session=None):
     now = T0
     for number, turn in enumerate(transcript, start=1):
         now += turn.wait
-        result = step(flow, session, turn.text, now)
+        result = step(flow, session, turn.text, now, has_application=turn.known)
         actual = (reply_keys(result.reply), result.session.state, tuple(result.effects))
         expected = (turn.key, turn.state, turn.effects)
         assert actual == expected, f"turn {number}: {turn.text!r}"
@@ -284,6 +291,62 @@ CONVERSATIONS = {
     "a_keyword_mid_dialog_is_a_wrong_national_id": [
         *TO_ASK_ID,
         T("وام", "bad_national_id", "ask_national_id"),
+    ],
+    # A phone with an application: plain text outside a dialog is a question for support.
+    "a_question_after_registering_goes_to_support": [
+        K("کی پول واریز می‌شود؟", None, "start", SUPPORT),
+        K("سلام، جواب ندادید", None, "start", SUPPORT),
+    ],
+    "a_question_with_a_short_number_goes_to_support": [
+        K("من 70 سال دارم، کی نوبتم می‌شود؟", None, "start", SUPPORT),
+    ],
+    "a_tracking_code_or_a_phone_in_a_question_is_still_a_question": [
+        K("کد پیگیری ۱۲۳۴۵۶۷۴ کی پرداخت می‌شود؟", None, "start", SUPPORT),
+        K("با 09121234567 تماس بگیرید", None, "start", SUPPORT),
+    ],
+    "a_national_id_alone_from_a_known_phone_starts_a_registration": [
+        K(NID_FA, "ask_pension_number", "ask_pension_number"),
+    ],
+    "a_mistyped_national_id_from_a_known_phone_gets_the_explanation": [
+        K("۰۰۱-۲۳۴۵۶", "bad_national_id", "ask_national_id"),
+        K("12", "bad_national_id", "ask_national_id"),
+    ],
+    "a_short_number_alone_from_a_known_phone_gets_the_welcome": [
+        K("5", "welcome_ask_national_id", "ask_national_id"),
+    ],
+    "a_keyword_from_a_known_phone_still_starts_a_registration": [
+        K("وام", "welcome_ask_national_id", "ask_national_id"),
+        K("سلام", "bad_national_id", "ask_national_id"),
+    ],
+    "an_english_keyword_from_a_known_phone_starts_a_registration": [
+        K("Register!", "welcome_ask_national_id", "ask_national_id"),
+    ],
+    "a_national_id_from_a_known_phone_starts_a_registration": [
+        K(f"{OTHER_NID} {PEN}", "confirm", "confirm"),
+    ],
+    "a_command_from_a_known_phone_is_a_command": [
+        K("وضعیت", None, "start", ShowStatus(None)),
+        K("help", "help", "start"),
+        K("STOP", "stopped", "start", STOP),
+    ],
+    "text_in_an_open_dialog_is_an_answer_not_a_question": [
+        K("وام", "welcome_ask_national_id", "ask_national_id"),
+        K("یک سوال دارم", "bad_national_id", "ask_national_id"),
+        K(NID, "ask_pension_number", "ask_pension_number"),
+        K(PEN, "confirm", "confirm"),
+        K("چرا؟", "bad_confirm", "confirm"),
+    ],
+    "a_question_after_the_dialog_expired_goes_to_support": [
+        K("وام", "welcome_ask_national_id", "ask_national_id"),
+        K("پولم کی میاد؟", None, "start", SUPPORT, wait=31 * MINUTE),
+    ],
+    "a_question_right_after_the_confirmation_goes_to_support": [
+        *TO_CONFIRM,
+        T("1", None, "start", CREATE, ended=True),
+        K("ممنون", None, "start", SUPPORT),
+    ],
+    "a_phone_without_an_application_gets_the_welcome_for_a_question": [
+        T("کی پول واریز می‌شود؟", "welcome_ask_national_id", "ask_national_id"),
     ],
     "stop_mid_dialog_keeps_the_dialog_going": [
         *TO_ASK_PENSION,

@@ -166,6 +166,15 @@
     }));
   }
 
+  function drawSupport(data) {
+    const open = document.getElementById("support-open");
+    open.textContent = fmt(data.support.open);
+    open.dataset.value = data.support.open;
+    const minutes = data.support.oldest_minutes;
+    document.getElementById("support-oldest").textContent = minutes === null ? "-" :
+      label("monitor.minutes").replace("{n}", fmt(minutes));
+  }
+
   function drawWarnings(data) {
     const box = document.getElementById("warnings");
     box.replaceChildren(...data.warnings.map((w) => {
@@ -198,6 +207,7 @@
     drawSends(data);
     drawQueues(data);
     drawFunnel(data);
+    drawSupport(data);
     const updated = document.getElementById("updated");
     updated.textContent = new Date(data.now).toLocaleTimeString(locale, { timeZone: zone });
     updated.setAttribute("datetime", data.now);
