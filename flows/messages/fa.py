@@ -32,6 +32,8 @@ CATALOGUE: dict[str, str] = {
     "status_waitlisted": "درخواست {tracking_code} در صف انتظار است. نوبت شما: {position}",
     "status_rejected": "درخواست {tracking_code} پذیرفته نشد. دلیل: {reason}",
     "status_cancelled": "درخواست {tracking_code} لغو شده است.",
+    "status_paid": "وام درخواست {tracking_code} به حساب شما واریز شده است.",
+    "status_payment_failed": "واریز وام {tracking_code} انجام نشد. پس از واریز پیامک می‌شود.",
     # Results sent later by background jobs.
     "result_approved": "درخواست وام شما تایید شد. کد پیگیری: {tracking_code}",
     "result_waitlisted": (
@@ -50,6 +52,12 @@ CATALOGUE: dict[str, str] = {
     ),
     "result_rejected_programme_closed": "ثبت‌نام همه مراحل این وام تمام شده است.",
     "result_promoted": "خبر خوب: درخواست {tracking_code} از صف انتظار خارج و تایید شد.",
+    "result_paid": "وام شما به حساب‌تان واریز شد. کد پیگیری: {tracking_code}",
+    "result_payment_failed": "واریز وام {tracking_code} انجام نشد. پس از واریز پیامک می‌شود.",
+    # Notices: what happened to an application later, and programme news.
+    "notice_cancelled": "درخواست {tracking_code} لغو شد. دلیل: {note}",
+    "notice_carried_over": "درخواست {tracking_code} به صف مرحله {phase} رفت. نوبت: {position}",
+    "notice_phase_opened": "ثبت‌نام مرحله {phase} وام باز شد. برای ثبت‌نام «وام» را بفرستید.",
     # USSD screens (80 characters at most): the menus, and shorter forms of long replies.
     "ussd_menu": "وام بازنشستگان\n۱ ثبت‌نام\n۲ وضعیت درخواست من\n۳ راهنما",
     "ussd_bad_choice": "لطفا یکی از گزینه‌ها را بفرستید.",
@@ -64,6 +72,8 @@ CATALOGUE: dict[str, str] = {
     "status_word_waitlisted": "در صف انتظار",
     "status_word_rejected": "پذیرفته نشده",
     "status_word_cancelled": "لغو شده",
+    "status_word_paid": "واریز شده",
+    "status_word_payment_failed": "واریز ناموفق",
     "reason_not_found": "مغایرت کد ملی و شماره مستمری",
     "reason_pension_mismatch": "مغایرت کد ملی و شماره مستمری",
     "reason_not_eligible": "نداشتن شرایط وام",

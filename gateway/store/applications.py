@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from gateway.store.messages import add_outbound_messages
-from gateway.store.models import LIVE_STATUSES, Application, ApplicationEvent, Pensioner
+from gateway.store.models import HOLDING_STATUSES, Application, ApplicationEvent, Pensioner
 
 
 def get_application(session: Session, application_id: int) -> Application | None:
@@ -25,9 +25,10 @@ def find_application(session: Session, tracking_code: str) -> Application | None
 
 
 def live_application(session: Session, national_id: str) -> Application | None:
+    """The application that holds this national ID: live, or paid / payment failed."""
     return session.scalar(
         select(Application).where(
-            Application.national_id == national_id, Application.status.in_(LIVE_STATUSES)
+            Application.national_id == national_id, Application.status.in_(HOLDING_STATUSES)
         )
     )
 

@@ -103,23 +103,25 @@ def add_outbound_message(
     kind: str,
     application_id: int | None = None,
     status: str = "queued",
-) -> int:
+    idempotency_key: str | None = None,
+) -> int | None:
     """Store an SMS the gateway starts itself (queued for send_sms, or `scheduled` until
-    something decides to queue it); return its id."""
-    message = Message(
-        direction="out",
-        channel="sms",
-        phone=phone,
-        text=text,
-        segments=count_segments(text).segments,
-        kind=kind,
-        status=status,
-        attempts=0,
-        application_id=application_id,
-    )
-    session.add(message)
-    session.flush()  # its history starts at created_at, status queued
-    return message.id
+    something decides to queue it); return its id.
+
+    With an `idempotency_key`, a message stored under that key before (a re-run of its
+    cause) is kept as it is and None is returned: nothing new to send.
+    """
+    now = utcnow()
+    row = {
+        "direction": "out", "channel": "sms", "phone": phone, "text": text,
+        "segments": count_segments(text).segments, "kind": kind, "status": status,
+        "attempts": 0, "application_id": application_id, "idempotency_key": idempotency_key,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    stmt = dialect_insert(session, MESSAGES).values(row)
+    if idempotency_key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return session.execute(stmt.returning(MESSAGES.c.id)).scalar_one_or_none()
 
 
 def add_outbound_messages(session: Session, rows: list[tuple]) -> list[int]:
