@@ -28,7 +28,7 @@ def _register_commands() -> None:
         serve,
         simulate,
         users,
-    )  # fmt: skip
+    )
 
     for module in (run, serve, database, programme, payments, applications, users, simulate):
         for command in module.COMMANDS:
