@@ -15,8 +15,8 @@ from flows.messages import (
 from flows.messages.en import CATALOGUE as EN
 from flows.messages.fa import CATALOGUE as FA
 from flows.registration import STATUSES, build_registration_flow
-from gateway.store.models import STATUSES as STORED_STATUSES
 from flows.segments import count_segments, ussd_fits
+from gateway.store.models import STATUSES as STORED_STATUSES
 
 # Persian texts that cannot say what they must in 70 units; all others fit one SMS.
 FA_TWO_SEGMENT_KEYS = {"help", "too_many_tries", "notice_cancelled"}
