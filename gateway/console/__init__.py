@@ -25,6 +25,7 @@ AREAS: tuple[str, ...] = (
     "registrations",
     "quotas",
     "exports",
+    "payments",
     "users",
     "audit",
     "monitor",

@@ -19,8 +19,11 @@ EXPORTS = "exports"  # the bank export
 USERS = "users"  # console users
 AUDIT = "audit"  # the audit log
 UNMASKED_MESSAGES = "unmasked_messages"  # phones and texts whole in transcripts and the log
+PAYMENTS = "payments"  # import the bank's payment results
+NOTICES = "notices"  # broadcast an SMS to applicants (staff: their association's only)
 
 STAFF_WORK = frozenset({REGISTRATIONS, PERSONAL_DATA, REVEAL, QUOTAS, EXPORTS})
+HEAD_OFFICE_WORK = STAFF_WORK | {PAYMENTS}
 OPERATOR_WORK = frozenset({MONITOR, CONVERSATIONS, MESSAGES, SIMULATOR, REGISTRATIONS, QUOTAS})
 
 
@@ -35,11 +38,13 @@ class Role:
 
 ROLE_TABLE: dict[str, Role] = {
     "staff": Role("staff", STAFF_WORK, has_association=True),
-    "head_office": Role("head_office", STAFF_WORK),
+    "head_office": Role("head_office", HEAD_OFFICE_WORK),
     "operator": Role("operator", OPERATOR_WORK),
     "admin": Role(
         "admin",
-        STAFF_WORK | OPERATOR_WORK | {CANCEL, EDIT_QUOTAS, USERS, AUDIT, UNMASKED_MESSAGES},
+        HEAD_OFFICE_WORK
+        | OPERATOR_WORK
+        | {CANCEL, EDIT_QUOTAS, USERS, AUDIT, UNMASKED_MESSAGES, NOTICES},
     ),
 }
 # The add-user form lists roles least privilege first; the first is its default.
