@@ -129,12 +129,13 @@ def _policy(queue_name: str) -> dict:
 
 
 def enqueue_sends(connection: Redis, message_ids) -> None:
-    """Queue send_sms for messages just committed, all in one Redis round trip.
+    """Queue send_sms for messages just committed, all in one Redis round trip; a None
+    (an SMS whose cause had sent it already) is skipped.
 
     The messages are new, so no job can hold their ids yet; a re-queue of an old one
     (the reconciler) goes through enqueue() and its checks instead.
     """
-    message_ids = list(message_ids)
+    message_ids = [message_id for message_id in message_ids if message_id is not None]
     if len(message_ids) < 2:
         for message_id in message_ids:
             enqueue(connection, "send_sms", message_id)

@@ -160,7 +160,7 @@ def import_payments(
                         rejects.add(line, str(exc), values)
                         continue
                     counts[outcome] += 1
-                    message_ids += [message_id] if message_id is not None else []
+                    message_ids.append(message_id)
             enqueue_sends(services.redis, message_ids)
         report = rejects.report(counts["changed"], unchanged=counts["unchanged"])
     return _recorded(services, actor, path, report)

@@ -7,7 +7,8 @@ through per minute) the tick:
   (`sending`) longer than SMS_SENDING_STUCK_SECONDS, and the reminder job of USSD
   reminders still scheduled past their time - unless a live job holds the id;
 - moves waitlists to the open phase (carry_over) and promotes where places are free
-  (a lost promote_waitlist job, a quota raised while Redis was down).
+  (a lost promote_waitlist job, a quota raised while Redis was down);
+- announces a phase that opened to the pensioners told to come back then (once).
 Jobs are idempotent, so a re-queue that races a slow live job costs nothing.
 """
 
@@ -20,6 +21,7 @@ from flows.ussd import REMIND_AFTER
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue, enqueue_sends
+from gateway.programme.phase_opening import announce_phase_opening
 from gateway.programme.waitlist import carry_over, promote_head
 from gateway.store import applications, messages, phases, quotas
 
@@ -39,7 +41,10 @@ def reconcile(services: Services) -> dict:
         reminders = messages.scheduled_before(session, late)
         phase = phases.open_phase(session, now)
         waitlists = quotas.waitlists_to_move(session, phase.number if phase else 0)
-    found = {"applications": 0, "messages": 0, "reminders": 0, "waitlists": len(waitlists)}
+    found = {
+        "applications": 0, "messages": 0, "reminders": 0, "waitlists": len(waitlists),
+        "announced": 0,
+    }  # fmt: skip
     for application_id in pending:
         found["applications"] += enqueue(
             redis, "validate_application", application_id, started_grace=grace
@@ -50,6 +55,8 @@ def reconcile(services: Services) -> dict:
         found["reminders"] += enqueue(redis, "remind_unfinished", message_id, started_grace=grace)
     for code, waitlist_phase in waitlists:
         move_waitlist(services, code, waitlist_phase, phase.number if phase else None)
+    if phase is not None and phase.opening_announced_at is None:
+        found["announced"] = announce_phase_opening(services, phase.number)
     return found
 
 

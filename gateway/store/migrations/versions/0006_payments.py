@@ -36,6 +36,11 @@ def upgrade() -> None:
     op.add_column("messages", sa.Column("idempotency_key", sa.String(length=80), nullable=True))
     op.create_index("ix_messages_idempotency_key", "messages", ["idempotency_key"], unique=True)
     op.add_column("phases", sa.Column("opening_announced_at", UTC_DATETIME, nullable=True))
+    # Phases open already were announced the old way (the phase_closed reply named the date).
+    op.execute(
+        "UPDATE phases SET opening_announced_at = opens_at "
+        "WHERE opens_at IS NOT NULL AND opens_at <= CURRENT_TIMESTAMP"
+    )
     op.create_table(
         "notices",
         sa.Column("id", sa.Integer(), nullable=False),

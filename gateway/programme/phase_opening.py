@@ -1,0 +1,36 @@
+"""A phase opens: the pensioners told to come back then get one SMS saying it is open.
+
+The reconciler's minute tick calls announce_phase_opening for the open phase; the
+phase's `opening_announced_at` is claimed by a conditional UPDATE in the same
+transaction as the messages (each keyed `phase_opened:<phase>:<phone>`), so however many
+workers tick, each phone is told once. Applications carried over from an earlier
+phase's waitlist are told by the carry-over itself (waitlist.carry_over).
+"""
+
+from __future__ import annotations
+
+from gateway.platform.dates import utcnow
+from gateway.platform.services import Services
+from gateway.programme.jobs import enqueue_sends
+from gateway.programme.results import add_result_message
+from gateway.store import notices, phases
+
+
+def announce_phase_opening(services: Services, number: int) -> int:
+    """Text each phone waiting for phase `number` once; how many were texted now."""
+    now = utcnow()
+    with services.database.session(write=True) as session:
+        phase = phases.find_phase(session, number)
+        if phase is None or phase.opening_announced_at is not None:
+            return 0
+        if not notices.claim_phase_announcement(session, number, now):
+            return 0
+        ids = [
+            add_result_message(
+                session, application, "notice_phase_opened",
+                once=f"phase_opened:{number}:{application.phone}", phase=number,
+            )
+            for application in notices.waiting_for_phase(session, phase.opens_at)
+        ]  # fmt: skip
+    enqueue_sends(services.redis, ids)
+    return sum(message_id is not None for message_id in ids)
