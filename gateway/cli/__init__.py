@@ -1,7 +1,7 @@
 """The `smsgw` command: one module per group of commands, added to the one group here.
 
 run/serve (processes), database (schema, demo data), programme (registry, quotas,
-phases, export), payments, applications, users, simulate. May import anything in gateway.
+phases, export), payments, notices, applications, users, simulate. May import anything in gateway.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def _register_commands() -> None:
     from gateway.cli import (
         applications,
         database,
+        notices,
         payments,
         programme,
         run,
@@ -30,7 +31,17 @@ def _register_commands() -> None:
         users,
     )
 
-    for module in (run, serve, database, programme, payments, applications, users, simulate):
+    for module in (
+        run,
+        serve,
+        database,
+        programme,
+        payments,
+        notices,
+        applications,
+        users,
+        simulate,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

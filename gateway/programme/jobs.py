@@ -43,6 +43,7 @@ JOBS = {
     "send_sms": "sms",
     "remind_unfinished": "sms",
     "export_registrations": "exports",
+    "send_notice": "exports",
 }
 # A job is waiting while queued, scheduled or deferred: queuing its id again adds nothing.
 _WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)

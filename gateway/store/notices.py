@@ -7,7 +7,19 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from gateway.store.models import HOLDING_STATUSES, Application, Phase
+from flows.segments import count_segments
+from gateway.platform.dates import utcnow
+from gateway.store import chunks, dialect_insert
+from gateway.store.models import (
+    HOLDING_STATUSES,
+    Application,
+    Contact,
+    Message,
+    Notice,
+    NoticeRecipient,
+    Phase,
+)
+from gateway.store.registrations import RegistrationFilters, registration_query
 
 
 def claim_phase_announcement(session: Session, number: int, now: datetime) -> bool:
@@ -41,3 +53,90 @@ def waiting_for_phase(session: Session, opens_at: datetime) -> list[Application]
     )
     stmt = select(Application).where(Application.id.in_(latest)).order_by(Application.id)
     return list(session.scalars(stmt))
+
+
+def notice_phones(session: Session, filters: RegistrationFilters, scope: str | None) -> list[str]:
+    """The distinct phones of the applications matching the filters, within the scope."""
+    stmt = registration_query(select(Application.phone), filters, scope).distinct()
+    return sorted(session.scalars(stmt))
+
+
+def count_opted_out(session: Session, phones: list[str]) -> int:
+    """How many of the phones sent STOP (their notice is suppressed when sent)."""
+    total = 0
+    for chunk in chunks(phones, 5000):
+        stmt = select(func.count()).where(Contact.phone.in_(chunk), Contact.opted_out.is_(True))
+        total += session.scalar(stmt) or 0
+    return total
+
+
+def find_or_add_notice(session: Session, **fields) -> Notice:
+    """The notice of this fingerprint: the one started before (to resume), or a new one."""
+    insert = dialect_insert(session, Notice).values(**fields)
+    session.execute(insert.on_conflict_do_nothing(index_elements=["fingerprint"]))
+    return session.scalar(select(Notice).where(Notice.fingerprint == fields["fingerprint"]))
+
+
+def add_recipients(session: Session, notice: Notice, phones: list[str]) -> list[int]:
+    """The notice's SMS to each phone not reached yet, with its recipient row; the new
+    messages' ids. One message per (notice, phone): its idempotency key says so."""
+    now = utcnow()
+    segments = count_segments(notice.text).segments
+    rows = [
+        {"direction": "out", "channel": "sms", "phone": phone, "text": notice.text,
+         "segments": segments, "kind": "notice", "status": "queued", "attempts": 0,
+         "idempotency_key": f"notice:{notice.id}:{phone}", "created_at": now,
+         "updated_at": now}
+        for phone in phones
+    ]  # fmt: skip
+    if not rows:
+        return []
+    stmt = (
+        dialect_insert(session, Message)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Message.id, Message.phone)
+    )
+    added = session.execute(stmt).all()
+    if added:
+        recipients = [
+            {"notice_id": notice.id, "phone": phone, "message_id": message_id}
+            for message_id, phone in added
+        ]
+        session.execute(
+            dialect_insert(session, NoticeRecipient)
+            .values(recipients)
+            .on_conflict_do_nothing(index_elements=["notice_id", "phone"])
+        )
+    return [message_id for message_id, _phone in added]
+
+
+def finish_notice(session: Session, notice_id: int, now: datetime) -> int:
+    """Record the notice's recipient count and when it finished; the count."""
+    count = session.scalar(select(func.count()).where(NoticeRecipient.notice_id == notice_id)) or 0
+    session.execute(
+        update(Notice).where(Notice.id == notice_id).values(recipients=count, finished_at=now)
+    )
+    return count
+
+
+def recent_notices(session: Session, scope: str | None, limit: int = 20) -> list[Notice]:
+    """The latest notices, newest first; staff see their association's only."""
+    stmt = select(Notice).order_by(Notice.id.desc()).limit(limit)
+    if scope is not None:
+        stmt = stmt.where(Notice.association_code == scope)
+    return list(session.scalars(stmt))
+
+
+def notice_progress(session: Session, notice_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per notice, its messages by status (queued, sent, delivered, suppressed ...)."""
+    stmt = (
+        select(NoticeRecipient.notice_id, Message.status, func.count())
+        .join(Message, Message.id == NoticeRecipient.message_id)
+        .where(NoticeRecipient.notice_id.in_(notice_ids))
+        .group_by(NoticeRecipient.notice_id, Message.status)
+    )
+    found: dict[int, dict[str, int]] = {notice_id: {} for notice_id in notice_ids}
+    for notice_id, status, count in session.execute(stmt):
+        found[notice_id][status] = count
+    return found
