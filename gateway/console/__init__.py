@@ -26,6 +26,7 @@ AREAS: tuple[str, ...] = (
     "quotas",
     "exports",
     "payments",
+    "notices",
     "users",
     "audit",
     "monitor",

@@ -16,6 +16,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.quotas": ("مراحل و سهمیه‌ها", "Phases and quotas"),
     "nav.exports": ("خروجی", "Exports"),
     "nav.payments": ("پرداخت‌های بانک", "Bank payments"),
+    "nav.notices": ("پیامک همگانی", "Notices"),
     "nav.users": ("کاربران", "Users"),
     "nav.monitor": ("پایش", "Monitor"),
     "nav.conversations": ("گفتگوها", "Conversations"),

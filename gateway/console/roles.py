@@ -37,7 +37,7 @@ class Role:
 
 
 ROLE_TABLE: dict[str, Role] = {
-    "staff": Role("staff", STAFF_WORK, has_association=True),
+    "staff": Role("staff", STAFF_WORK | {NOTICES}, has_association=True),
     "head_office": Role("head_office", HEAD_OFFICE_WORK),
     "operator": Role("operator", OPERATOR_WORK),
     "admin": Role(
