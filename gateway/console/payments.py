@@ -24,12 +24,12 @@ add_strings(
         "pay.title": ("نتیجهٔ پرداخت بانک", "Bank payment results"),
         "pay.file": ("فایل CSV بانک", "The bank's CSV file"),
         "pay.hint": (
-            "سرستون‌ها: {columns}. نتیجه paid یا failed؛ زمان پرداخت ISO یا شمسی"
-            " (۱۴۰۵/۰۹/۰۴ ۱۲:۰۰). هر تغییر یک پیامک به بازنشسته می‌فرستد؛ فایل تکراری چیزی"
-            " را تغییر نمی‌دهد.",
-            "Columns: {columns}. Result paid or failed; paid_at ISO 8601 or Jalali"
-            " (1405/09/04 12:00). Each change texts the pensioner once; a file imported again"
-            " changes nothing.",
+            "فایل CSV بانک (UTF-8) با سرستون‌ها و مقدارهای زیر؛ زمان پرداخت میلادی (ISO) یا"
+            " شمسی به وقت برنامه. هر تغییر یک پیامک به بازنشسته می‌فرستد؛ فایل تکراری چیزی را"
+            " تغییر نمی‌دهد.",
+            "The bank's CSV (UTF-8) with these columns; result paid or failed, paid_at ISO"
+            " 8601 or Jalali in programme time. Each change texts the pensioner once; a file"
+            " imported again changes nothing.",
         ),
         "pay.strict": (
             "اگر حتی یک ردیف نادرست است، هیچ ردیفی وارد نشود",
