@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows.segments import count_segments
+from gateway.monitoring import counters
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue, enqueue_sends
@@ -96,6 +97,7 @@ def send_notice(
     for chunk in chunks(phones, CHUNK_PHONES):
         with services.database.session(write=True) as session:
             message_ids = store.add_recipients(session, notice, chunk)
+            counters.count_messages(session, "sms", "out", n=len(message_ids))
         enqueue_sends(services.redis, message_ids)
         done += len(chunk)
         if progress:

@@ -4,6 +4,7 @@ and the pensioner is told why by SMS (the staff's reason, cut to fit)."""
 from __future__ import annotations
 
 from flows.messages import NOTE_MAX_CHARS
+from gateway.monitoring import counters
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue_sends
@@ -56,6 +57,7 @@ def cancel_application(services: Services, tracking_code: str, note: str, actor:
             note=sms_note(note),
         )  # fmt: skip
         ids = promote_head(session, code, phase, now) if code and phase else []
+        counters.count_messages(session, "sms", "out", n=int(notice is not None))
     enqueue_sends(services.redis, [notice, *ids])
     return application
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flows.parsing import parse_national_id
 from flows.tracking import is_valid_tracking_code
+from gateway.monitoring import counters
 from gateway.platform.dates import parse_moment, utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue_sends
@@ -161,6 +162,7 @@ def import_payments(
                         continue
                     counts[outcome] += 1
                     message_ids.append(message_id)
+                counters.count_messages(session, "sms", "out", n=len(message_ids))
             enqueue_sends(services.redis, message_ids)
         report = rejects.report(counts["changed"], unchanged=counts["unchanged"])
     return _recorded(services, actor, path, report)

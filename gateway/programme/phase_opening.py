@@ -9,6 +9,7 @@ phase's waitlist are told by the carry-over itself (waitlist.carry_over).
 
 from __future__ import annotations
 
+from gateway.monitoring import counters
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue_sends
@@ -32,5 +33,6 @@ def announce_phase_opening(services: Services, number: int) -> int:
             )
             for application in notices.waiting_for_phase(session, phase.opens_at)
         ]  # fmt: skip
+        counters.count_messages(session, "sms", "out", n=len(ids))
     enqueue_sends(services.redis, ids)
     return sum(message_id is not None for message_id in ids)

@@ -20,7 +20,7 @@ from gateway.programme.payments import (
     import_payments,
     parse_payment_row,
 )
-from gateway.store.models import Application, ApplicationEvent, AuditEvent, Message
+from gateway.store.models import Application, ApplicationEvent, AuditEvent, Message, StatCounter
 from tests.factories import add_application
 
 HEADER = ",".join(PAYMENT_COLUMNS)
@@ -135,6 +135,10 @@ def test_paid_and_failed_rows_move_approved_applications_and_queue_one_sms_each(
     )
     events = db.scalars(select(ApplicationEvent.detail).order_by(ApplicationEvent.id)).all()
     assert events == ["approved -> paid", "approved -> payment_failed: account closed"]
+    counted = select(func.sum(StatCounter.count)).where(
+        StatCounter.metric == "messages", StatCounter.labels == "sms|out"
+    )
+    assert db.scalar(counted) == 2  # the monitor's outbound messages per minute
 
 
 def test_the_same_file_again_changes_nothing_and_sends_nothing(approved, db, cli_env, tmp_path):
