@@ -52,6 +52,10 @@ add_strings(
         ),
         "notice.nobody": ("هیچ شماره‌ای با این فیلترها نیست.", "No phone matches these filters."),
         "notice.empty": ("متن پیامک خالی است.", "The text is empty."),
+        "notice.control": (
+            "متن پیامک نویسه‌ای نادیدنی (مانند NUL) دارد.",
+            "The text holds a control character (such as NUL).",
+        ),
         "notice.too_long": (
             "متن بیش از دو پیامک است (حداکثر ۱۳۴ حرف فارسی).",
             "The text is over 2 SMS (134 Persian characters at most).",
@@ -117,7 +121,7 @@ def _read_form() -> tuple[RegistrationFilters, str, list[str]]:
         text = check_text(request.form.get("text", ""))
     except NoticeError as exc:
         text = ""
-        errors.append(t("notice.empty" if "empty" in str(exc) else "notice.too_long"))
+        errors.append(t(f"notice.{exc.code}"))
     if scope is not None:
         values["association"] = scope
     return RegistrationFilters(**values), text, errors

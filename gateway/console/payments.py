@@ -81,11 +81,12 @@ def upload():
         return _page(error=t("pay.no_file")), 400
     name = secure_filename(upload.filename) or "payments.csv"
     with tempfile.TemporaryDirectory(prefix="smsgw-payments-") as folder:
-        path = Path(folder) / name
+        path, rejects = Path(folder) / name, Path(folder) / "rejects" / "rejects.csv"
+        rejects.parent.mkdir()
         upload.save(path)
         try:
             report = import_payments(
-                services.current(), path, Path(folder) / "rejects.csv",
+                services.current(), path, rejects,
                 current_user().username, strict=request.form.get("strict") == "1",
             )  # fmt: skip
         except FileError as exc:

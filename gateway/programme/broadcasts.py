@@ -21,6 +21,7 @@ from gateway.monitoring import counters
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue, enqueue_sends
+from gateway.programme.staff_files import CONTROL_CHARACTERS
 from gateway.store import chunks
 from gateway.store import notices as store
 from gateway.store.audit import add_audit_event
@@ -32,7 +33,12 @@ MAX_SEGMENTS = 2
 
 
 class NoticeError(ValueError):
-    """A notice that cannot be sent as asked (an empty or too long text)."""
+    """A notice text that cannot be sent; `code` (`empty`, `control`, `too_long`) says why
+    to a page, the message to a terminal."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -44,15 +50,19 @@ class Audience:
 
 
 def check_text(text: str) -> str:
-    """The notice's text, trimmed; NoticeError when empty or over two SMS segments."""
+    """The notice's text, trimmed; NoticeError when empty, holding a control character
+    or over two SMS segments."""
     text = text.strip().replace("\r\n", "\n")
     if not text:
-        raise NoticeError("the text is empty")
+        raise NoticeError("empty", "the text is empty")
+    if CONTROL_CHARACTERS.search(text):
+        raise NoticeError("control", "a control character (such as NUL) in the text")
     found = count_segments(text)
     if found.segments > MAX_SEGMENTS:
         raise NoticeError(
+            "too_long",
             f"the text takes {found.segments} SMS; at most {MAX_SEGMENTS} (134 characters of "
-            "Persian, 306 of plain English)"
+            "Persian, 306 of plain English)",
         )
     return text
 

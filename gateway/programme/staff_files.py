@@ -16,7 +16,7 @@ from gateway.store.audit import add_audit_event
 TRUE_WORDS = frozenset({"1", "true", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "no"})
 SHOWN_REJECTS = 20
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FileError(ValueError):
@@ -120,7 +120,7 @@ def _named(header: list[str], values: list[str]) -> dict:
     joined = "\t".join(values)
     if "\ufffd" in joined:
         raise RowError("not UTF-8 text")
-    if _CONTROL.search(joined):
+    if CONTROL_CHARACTERS.search(joined):
         raise RowError("a control character (such as NUL) in the text")
     return dict(zip(header, values, strict=True))
 

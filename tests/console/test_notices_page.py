@@ -92,6 +92,7 @@ def test_confirming_twice_reaches_no_one_twice(signed_in, applicants, db, redis)
     [
         ({"status": "approved", "text": "  "}, "متن پیامک خالی است"),
         ({"status": "approved", "text": "ب" * 200}, "متن بیش از دو پیامک است"),
+        ({"status": "approved", "text": "سلام\x00"}, "نویسه‌ای نادیدنی"),
         ({"status": "", "text": TEXT}, "وضعیت"),
         ({"status": "nonsense", "text": TEXT}, "وضعیت"),
         ({"status": "approved", "phase": "x", "text": TEXT}, "مرحله"),

@@ -137,7 +137,11 @@ def test_another_text_is_another_notice(applicants, db):
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("  \n ", "the text is empty"), ("ب" * 135, "the text takes 3 SMS; at most 2")],
+    [
+        ("  \n ", "the text is empty"),
+        ("ب" * 135, "the text takes 3 SMS; at most 2"),
+        ("a\x00b", "a control character"),
+    ],
 )
 def test_an_empty_or_too_long_text_is_refused(text, reason):
     with pytest.raises(NoticeError, match=reason):
