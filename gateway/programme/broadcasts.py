@@ -123,6 +123,9 @@ def send_notice(
     return count
 
 
-def queue_notice(redis, notice_id: int, actor: str) -> bool:
-    """Send the notice in a worker (the console's way; the CLI sends it itself)."""
-    return enqueue(redis, "send_notice", notice_id, actor, key=(notice_id,))
+def queue_notice(redis, notice_id: int, actor: str, started_grace: float | None = None) -> bool:
+    """Send the notice in a worker (the console's way, and the reconciler's for a run that
+    was lost; the CLI sends it itself)."""
+    return enqueue(
+        redis, "send_notice", notice_id, actor, key=(notice_id,), started_grace=started_grace
+    )

@@ -120,6 +120,14 @@ def finish_notice(session: Session, notice_id: int, now: datetime) -> int:
     return count
 
 
+def unfinished_notices(session: Session, started_before: datetime) -> list[tuple[int, str]]:
+    """(id, actor) of notices started before then and not finished (their run was lost)."""
+    stmt = select(Notice.id, Notice.actor).where(
+        Notice.finished_at.is_(None), Notice.created_at < started_before
+    )
+    return [tuple(row) for row in session.execute(stmt.order_by(Notice.id))]
+
+
 def recent_notices(session: Session, scope: str | None, limit: int = 20) -> list[Notice]:
     """The latest notices, newest first; staff see their association's only."""
     stmt = select(Notice).order_by(Notice.id.desc()).limit(limit)

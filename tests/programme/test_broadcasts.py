@@ -164,3 +164,31 @@ def test_notices_list_shows_progress(applicants, cli_env, text_file):
     assert listed.exit_code == 0
     assert "status=waitlisted association=all phase=all" in listed.output
     assert "1 phones: queued 1" in listed.output
+
+
+def test_the_reconciler_finishes_a_notice_whose_run_was_lost(applicants, db, redis, monkeypatch):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from gateway.platform.dates import utcnow
+    from workers.jobs import reconcile
+
+    monkeypatch.setattr(broadcasts, "CHUNK_PHONES", 2)
+    notice = start_notice(services.current(), TEXT, RegistrationFilters(status="approved"), "ops")
+
+    def killed(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        send_notice(services.current(), notice.id, "ops", progress=killed)
+    assert reconcile()["notices"] == 0  # still within its grace: it may be running
+    db.execute(update(Notice).values(created_at=utcnow() - timedelta(hours=1)))
+    db.commit()
+    assert reconcile()["notices"] == 1
+    assert Queue("exports", connection=redis).job_ids == ["send_notice-1"]
+    SimpleWorker([Queue("exports", connection=redis)], connection=redis).work(burst=True)
+    assert len(notices_sent(db)) == 4
+    db.rollback()
+    assert db.get(Notice, notice.id, populate_existing=True).finished_at is not None
+    assert reconcile()["notices"] == 0
