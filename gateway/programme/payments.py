@@ -161,7 +161,7 @@ def import_payments(
                         rejects.add(line, str(exc), values)
                         continue
                     counts[outcome] += 1
-                    message_ids.append(message_id)
+                    message_ids += [message_id] if message_id is not None else []
                 counters.count_messages(session, "sms", "out", n=len(message_ids))
             enqueue_sends(services.redis, message_ids)
         report = rejects.report(counts["changed"], unchanged=counts["unchanged"])
