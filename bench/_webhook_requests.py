@@ -112,7 +112,8 @@ def http_requests(dialog: Dialog, target: Target) -> list[Request]:
 
 
 def ussd_requests(dialog: Dialog, target: Target) -> list[Request]:
-    """Africa's Talking USSD: every input so far joined by `*`; dialing stores no message."""
+    """Africa's Talking USSD: every input so far joined by `*`; the dial (empty text) is
+    stored like every other request."""
     inputs = ["1", dialog.national_id, dialog.pension_number, "1"]
     session_id = f"ATUid_{next(_ids):024d}"
     requests = []
@@ -129,7 +130,6 @@ def ussd_requests(dialog: Dialog, target: Target) -> list[Request]:
                 "POST",
                 "/webhooks/ussd",
                 urlencode(form),
-                stores=count > 0,
                 creates=count == len(inputs),
             )
         )

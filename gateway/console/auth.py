@@ -18,10 +18,15 @@ from gateway.store.audit import add_audit_event
 from gateway.store.models import User
 
 bp = Blueprint("console_auth", __name__, url_prefix="/console")
-# Verified against when the username is unknown, so both cases take the same time.
-_NO_USER_HASH = hash_password("no such user, no such password")
 MAX_NEXT = 2000
 PASSWORD_PAGE = "console_password.index"
+
+
+@functools.cache
+def _no_user_hash() -> str:
+    """Verified against when the username is unknown, so both cases take the same time;
+    made on the first sign-in, not at import (argon2 costs every command a second)."""
+    return hash_password("no such user, no such password")
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ def login():
         _audit(username or "-", "login.blocked", address=address, wait=wait)
         return _login_error(t("auth.wait", seconds=_seconds(wait)), 429)
     user = store.find_user(services.request_session(), username) if username else None
-    good = check_password(user.password_hash if user else _NO_USER_HASH, password)
+    good = check_password(user.password_hash if user else _no_user_hash(), password)
     if user is None or not good:
         record_failure(username, address)
         _audit(username or "-", "login.failed", address=address)

@@ -114,9 +114,8 @@ class Conversation:
         with self.sessions.turn(phone, s.RATE_LIMIT_WINDOW_SECONDS, inbound.session_id) as turn:
             if turn.count > s.RATE_LIMIT_MESSAGES:
                 return self._store_limited(inbound, row)
-            session = turn.session or self._remembered(phone)
             try:
-                outcome = self._answer(turn, inbound, row, session, cut)
+                outcome = self._answer(turn, inbound, row, cut)
             except Exception:
                 self._store_unanswered(row)
                 raise
@@ -126,41 +125,47 @@ class Conversation:
         log_event(log, "inbound", channel=inbound.channel, phone=phone, state=outcome.state, ms=ms)
         return outcome
 
-    def _remembered(self, phone: str) -> Session | None:
+    def _remembered(self, db, phone: str) -> Session | None:
         """A phone with no dialog under way starts in the language it chose before."""
-        with self.database.session() as db:
-            lang = contacts.contact_lang(db, phone)
+        lang = contacts.contact_lang(db, phone)
         return None if lang is None else Session(self.flow.start, lang=lang)
 
-    def _answer(self, turn, inbound: Inbound, row: dict, session, cut: bool) -> Outcome:
-        now = time.time()
-        screen = turn.screen
-        ussd = None if screen is None else ussd_step(self.flow, screen, session, row["text"], now)
-        result = ussd.step if ussd else step(self.flow, session, row["text"], now, truncated=cut)
-        lang, state = result.session.lang, result.session.state
-        ctx = EffectContext(services=self.services, phone=row["phone"], channel=row["channel"],
-                            lang=lang)  # fmt: skip
+    def _answer(self, turn, inbound: Inbound, row: dict, cut: bool) -> Outcome:
+        """One transaction: the step's effects, then the message with its reply. A
+        redelivery - found when its row is refused - is rolled back and answered again."""
         turn.keep_alive()
-        with self.database.session() as db:  # its first statement writes: no upgrade later
-            message, fresh = store.insert_inbound(db, **row, status="handled", state=state)
-            if not fresh:
-                if message.status != "received":  # a redelivery: the first answer again
-                    return self._earlier_answer(db, message, inbound)
-                store.mark_inbound(db, message.id, "handled", state)  # its first try failed
+        with self.database.session(write=True) as db:  # reads first: SQLite's write lock now
+            session = turn.session or self._remembered(db, row["phone"])
+            screen, text, now = turn.screen, row["text"], time.time()
+            ussd = None if screen is None else ussd_step(self.flow, screen, session, text, now)
+            result = ussd.step if ussd else step(self.flow, session, text, now, truncated=cut)
+            lang, state = result.session.lang, result.session.state
+            ctx = EffectContext(services=self.services, phone=row["phone"],
+                                channel=row["channel"], lang=lang)  # fmt: skip
             outcomes = run_effects(db, result.effects, ctx)
             reply = final_reply(self.flow, result, outcomes)
             if ussd is not None:
                 reply_text = render_screen(ussd, reply, lang)
             else:
                 reply_text = reply.render(lang) if reply else None
+            message = store.inbound_row({**row, "status": "handled", "state": state})
+            answer = None
             if reply_text:
-                store.add_reply(
-                    db, message, reply_text, count_segments(reply_text).segments,
+                answer = store.reply_row(
+                    message, reply_text, count_segments(reply_text).segments,
                     state=state, application_id=ctx.application_id,
                 )  # fmt: skip
+            stored, fresh = store.insert_turn(db, message, answer)
+            if not fresh:
+                if stored.status != "received":  # a redelivery: the first answer again
+                    db.rollback()
+                    return self._earlier_answer(db, stored, inbound)
+                store.mark_inbound(db, stored.id, "handled", state)  # its first try failed
+                if answer:
+                    store.add_reply(db, stored.id, answer)
         before = session.state if session else None
         steps = funnel_steps(self.flow, before, result.entered)
-        counters.count_turn(self.services, message, steps, bool(reply_text))
+        counters.count_turn(self.services, stored, steps, bool(reply_text))
         turn.save(result.session, ussd.screen if ussd else None)
         ctx.run_after_commit()
         if reply_text:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flows.effects import (
@@ -30,7 +29,6 @@ from gateway.programme.jobs import enqueue_sends
 from gateway.programme.results import add_result_message
 from gateway.store import applications, contacts
 from gateway.store.models import Application
-from gateway.store.registry import get_pensioner
 
 log = logging.getLogger("smsgw.conversation")
 
@@ -87,34 +85,34 @@ def create_application(session: Session, effect: CreateApplication, ctx: EffectC
     against the phone's MAX_APPLICATIONS_PER_PHONE like any other.
     """
     limit = ctx.services.settings.MAX_APPLICATIONS_PER_PHONE
-    existing = applications.live_application(session, effect.national_id)
-    if existing is not None and existing.pension_number == effect.pension_number:
-        ctx.application_id = existing.id
-        status = existing.status
-        return Outcome("exists", {"tracking_code": existing.tracking_code, "status": status})
-    known = applications.national_ids_of_phone(session, ctx.phone)
-    if effect.national_id not in known and len(known) >= limit:
+    found = applications.applicant(session, effect.national_id, ctx.phone)
+    if found.live_id is not None and found.live_pension_number == effect.pension_number:
+        ctx.application_id = found.live_id
+        params = {"tracking_code": found.live_tracking_code, "status": found.live_status}
+        return Outcome("exists", params)
+    if not found.phone_has_it and found.phone_others >= limit:
         return Outcome("phone_limit", {"limit": limit})
-    if existing is None:
-        application = _insert_application(session, effect, ctx, "pending")
-        if application is None:  # the national ID became live meanwhile: start again
-            return create_application(session, effect, ctx)
-        pensioner = get_pensioner(session, effect.national_id)
-        code = pensioner.association_code if pensioner else None
-        job = partial(queue_decision, ctx.services.redis, application.id, code)
+    status = "pending" if found.live_id is None else "rejected"
+    created = _insert_application(session, effect, ctx, status)
+    if created is None:  # the national ID became live meanwhile: start again
+        return create_application(session, effect, ctx)
+    application_id, tracking_code = created
+    if status == "pending":
+        code = found.association_code
+        job = partial(queue_decision, ctx.services.redis, application_id, code)
     else:
-        application = _insert_application(session, effect, ctx, "rejected")
-        message_id = reject_at_once(session, application)
+        message_id = reject_at_once(session, application_id)
         ctx.after_commit.append(partial(counters.count_decisions, ctx.services, [message_id]))
         job = partial(enqueue_sends, ctx.services.redis, [message_id])
-    ctx.application_id = application.id
+    ctx.application_id = application_id
     ctx.after_commit.append(job)
-    return Outcome("created", {"tracking_code": application.tracking_code})
+    return Outcome("created", {"tracking_code": tracking_code})
 
 
-def reject_at_once(session: Session, application: Application) -> int:
+def reject_at_once(session: Session, application_id: int) -> int:
     """Decide an attempt on a national ID that another pension number holds: rejected,
     with the same result SMS a national ID unknown to the registry gets."""
+    application = applications.get_application(session, application_id)
     application.reason, application.decided_at = "pension_mismatch", utcnow()
     session.flush()
     applications.add_event(
@@ -123,11 +121,14 @@ def reject_at_once(session: Session, application: Application) -> int:
     return add_result_message(session, application, REJECTION_KEYS["pension_mismatch"])
 
 
-def _insert_application(session, effect, ctx, status: str) -> Application | None:
-    """Insert with a fresh tracking code; None when the national ID became live meanwhile."""
+def _insert_application(session, effect, ctx, status: str) -> tuple[int, str] | None:
+    """(id, tracking code) of the new application, drawn afresh while a code is taken;
+    None when the national ID became live meanwhile."""
     for _ in range(5):
-        application = Application(
-            tracking_code=new_tracking_code(),
+        tracking_code = new_tracking_code()
+        application_id = applications.insert_application(
+            session,
+            tracking_code=tracking_code,
             national_id=effect.national_id,
             pension_number=effect.pension_number,
             phone=ctx.phone,
@@ -135,14 +136,10 @@ def _insert_application(session, effect, ctx, status: str) -> Application | None
             lang=ctx.lang,
             status=status,
         )
-        try:
-            with session.begin_nested():
-                session.add(application)
-        except IntegrityError:
-            if applications.live_application(session, effect.national_id) is not None:
-                return None
-            continue  # the tracking code was taken: draw another
-        return application
+        if application_id is not None:
+            return application_id, tracking_code
+        if status == "pending" and applications.live_application(session, effect.national_id):
+            return None
     raise RuntimeError("could not draw a free tracking code")
 
 

@@ -84,21 +84,23 @@ def escape_formula(value: str) -> str:
 
 
 def export_cells(row, timezone: str) -> list:
-    """One application row -> its cells, in EXPORT_COLUMNS order (text escaped)."""
+    """One application row -> its cells, in EXPORT_COLUMNS order (text escaped).
+
+    No call per cell: this runs for every row exported."""
+    created = row[11]
     return [
-        *map(_cell, row[:6]),
+        *_texts(row[:6]),
         row[6],  # the phase, a number
-        *map(_cell, row[7:11]),
-        iso_utc(row[11]),
+        *_texts(row[7:11]),
+        iso_utc(created),
         iso_utc(row[12]),
-        jalali_datetime(row[11], timezone),
+        jalali_datetime(created, timezone),
     ]
 
 
-def _cell(value) -> str:
-    if not value:
-        return ""
-    return escape_formula(value) if value[0] in _FORMULA_START else value
+def _texts(values) -> list[str]:
+    start = _FORMULA_START
+    return [(escape_formula(v) if v[0] in start else v) if v else "" for v in values]
 
 
 def export_registrations(

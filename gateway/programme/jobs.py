@@ -82,6 +82,8 @@ def enqueue(
     """
     queue_name = JOBS[name]
     rq_id = job_id(name, *(args if key is None else key))
+    if delay is None and _waiting(connection, rq_id):
+        return False  # the common case for an association's decision job: one HGET
     queue = get_queue(queue_name, connection)
     put = queue.enqueue if delay is None else partial(queue.enqueue_in, delay)
     options = {"job_id": rq_id, "unique": True, **_policy(queue_name)}
@@ -97,6 +99,13 @@ def enqueue(
             if once or status is not None:
                 return False
     raise RuntimeError(f"could not queue {rq_id}")  # three races lost in a row
+
+
+def _waiting(connection: Redis, rq_id: str) -> bool:
+    """Whether a job of that id is queued (not yet started): it will see whatever its
+    caller committed, so nothing needs adding."""
+    status = connection.hget(Job.key_for(rq_id), "status")
+    return status is not None and status.decode() == JobStatus.QUEUED
 
 
 def _live_status(connection: Redis, rq_id: str, started_grace: float | None):

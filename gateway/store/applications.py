@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, distinct, exists, func, literal, select, true, update
 from sqlalchemy.orm import Session
 
+from gateway.platform.dates import utcnow
+from gateway.store import dialect_insert, dialect_name
 from gateway.store.messages import add_outbound_messages
 from gateway.store.models import HOLDING_STATUSES, Application, ApplicationEvent, Pensioner
+
+_APPLICATIONS = Application.__table__
 
 
 def get_application(session: Session, application_id: int) -> Application | None:
@@ -33,11 +39,66 @@ def live_application(session: Session, national_id: str) -> Application | None:
     )
 
 
-def national_ids_of_phone(session: Session, phone: str) -> set[str]:
-    rows = session.scalars(
-        select(Application.national_id).where(Application.phone == phone).distinct()
+@dataclass(frozen=True)
+class Applicant:
+    """What deciding to create an application needs, read in one statement: the national
+    ID's live application (if any), whether the phone already applied for it, how many
+    other national IDs the phone applied for, and the registry's association."""
+
+    live_id: int | None
+    live_tracking_code: str | None
+    live_pension_number: str | None
+    live_status: str | None
+    phone_has_it: bool
+    phone_others: int
+    association_code: str | None
+
+
+def applicant(session: Session, national_id: str, phone: str) -> Applicant:
+    row = session.execute(_APPLICANT, {"a_nid": national_id, "a_phone": phone}).one()
+    return Applicant(*row[:4], bool(row[4]), row[5] or 0, row[6])
+
+
+def _build_applicant_query():
+    a, p = Application, Pensioner
+    nid, phone = bindparam("a_nid"), bindparam("a_phone")
+    live = (
+        select(a.id, a.tracking_code, a.pension_number, a.status)
+        .where(a.national_id == nid, a.status.in_(LIVE_STATUSES))
+        .limit(1)
+        .subquery("live")
     )
-    return set(rows)
+    mine = exists().where(a.phone == phone, a.national_id == nid)
+    others = select(func.count(distinct(a.national_id))).where(
+        a.phone == phone, a.national_id != nid
+    )
+    code = select(p.association_code).where(p.national_id == nid)
+    one = select(literal(1).label("one")).subquery("one")
+    return select(
+        live.c.id, live.c.tracking_code, live.c.pension_number, live.c.status,
+        mine.label("mine"), others.scalar_subquery(), code.scalar_subquery(),
+    ).select_from(one.outerjoin(live, true()))  # fmt: skip
+
+
+_APPLICANT = _build_applicant_query()
+
+
+def insert_application(session: Session, **values) -> int | None:
+    """Insert an application; its id, or None when a unique key (the tracking code, or
+    the national ID's live application) is taken - without aborting the transaction."""
+    now = utcnow()
+    row = {"flags": "", "created_at": now, "updated_at": now, **values}
+    stmt = _insert_application(dialect_name(session))
+    return session.execute(stmt, row).scalar()
+
+
+@functools.cache
+def _insert_application(dialect: str):
+    return (
+        dialect_insert(dialect, _APPLICATIONS)
+        .on_conflict_do_nothing()
+        .returning(_APPLICATIONS.c.id)
+    )
 
 
 def latest_application_of_phone(session: Session, phone: str) -> Application | None:
@@ -75,7 +136,6 @@ def pending_with_pensioner(session: Session, application_id: int):
     return None if row is None else tuple(row)
 
 
-_APPLICATIONS = Application.__table__
 _DECIDE = (
     _APPLICATIONS.update()
     .where(_APPLICATIONS.c.id == bindparam("b_id"), _APPLICATIONS.c.status == "pending")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from flows.segments import count_segments
 from gateway.platform.dates import utcnow
-from gateway.store import dialect_insert
+from gateway.store import dialect_insert, dialect_name
 from gateway.store.models import Message, MessageEvent
 
 MESSAGES = Message.__table__
@@ -24,6 +24,13 @@ INBOUND_COLUMNS = (
 )
 
 
+def inbound_row(fields: dict) -> dict:
+    """An inbound message's row: `fields` with the defaults of one just received."""
+    row = {"direction": "in", "status": "received", "created_at": utcnow(), **fields}
+    row.setdefault("updated_at", row["created_at"])
+    return row
+
+
 def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
     """Store an inbound message; (its row, True) or (the earlier copy's row, False) on redelivery.
 
@@ -31,16 +38,17 @@ def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
     whatever the concurrency; messages without an external id are always new. The
     statements are built once and run with parameters: this runs for every message.
     """
-    fields = {"direction": "in", "status": "received", "created_at": utcnow(), **fields}
-    fields.setdefault("updated_at", fields["created_at"])
+    fields = inbound_row(fields)
     stmt = _inbound_insert(session.get_bind().dialect.name, fields.get("external_id") is not None)
     row = session.execute(stmt, fields).first()
     if row is not None:
         return row, True
-    earlier = session.execute(
-        _EARLIER, {"the_channel": fields["channel"], "the_id": fields["external_id"]}
-    )
-    return earlier.first(), False
+    return _earlier(session, fields), False
+
+
+def _earlier(session: Session, fields: dict) -> Row:
+    params = {"the_channel": fields["channel"], "the_id": fields["external_id"]}
+    return session.execute(_EARLIER, params).first()
 
 
 @functools.cache
@@ -74,26 +82,71 @@ def mark_inbound(session: Session, message_id: int, status: str, state: str | No
     session.execute(_MARK, params)
 
 
-def add_reply(session: Session, inbound: Row, text: str, segments: int, **fields) -> None:
-    """The reply returned in the carrier's HTTP response, stored beside its inbound message."""
-    now = utcnow()
-    row = {
+def reply_row(inbound: dict, text: str, segments: int, **fields) -> dict:
+    """The reply returned in the carrier's HTTP response, as a row beside its inbound one."""
+    return {
         "direction": "out",
-        "channel": inbound.channel,
-        "phone": inbound.phone,
+        "channel": inbound["channel"],
+        "phone": inbound["phone"],
         "text": text,
         "segments": segments,
         "kind": "reply",
         "status": "sent",
         "attempts": 0,
-        "reply_to_id": inbound.id,
-        "created_at": now,
-        "updated_at": now,
+        "created_at": inbound["created_at"],
+        "updated_at": inbound["created_at"],
         "state": None,
         "application_id": None,
         **fields,
     }
-    session.execute(MESSAGES.insert(), row)
+
+
+def add_reply(session: Session, inbound_id: int, reply: dict) -> None:
+    session.execute(MESSAGES.insert(), {**reply, "reply_to_id": inbound_id})
+
+
+def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Row, bool]:
+    """Store an inbound message and the reply it got: (its row, True); or, when it is a
+    redelivery, (the earlier copy's row, False) and nothing written.
+
+    On PostgreSQL both rows are one statement (the reply's INSERT reads the inbound
+    one's RETURNING): one round trip for a dialog turn's storage.
+    """
+    inbound = inbound_row(inbound)
+    if reply is None or dialect_name(session) != "postgresql":
+        row, fresh = insert_inbound(session, **inbound)
+        if fresh and reply is not None:
+            add_reply(session, row.id, reply)
+        return row, fresh
+    params = {f"in_{k}": v for k, v in inbound.items()}
+    params.update((f"out_{k}", v) for k, v in reply.items())
+    row = session.execute(_pg_turn_insert(tuple(inbound), tuple(reply)), params).first()
+    if row is not None:
+        return row, True
+    return _earlier(session, inbound), False
+
+
+@functools.cache
+def _pg_turn_insert(inbound_columns: tuple[str, ...], reply_columns: tuple[str, ...]):
+    def params(prefix, names):
+        return [bindparam(f"{prefix}_{n}", type_=MESSAGES.c[n].type) for n in names]
+
+    inbound = (
+        dialect_insert("postgresql", MESSAGES)
+        .values(dict(zip(inbound_columns, params("in", inbound_columns), strict=True)))
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(*INBOUND_COLUMNS)
+        .cte("inbound")
+    )
+    reply = (
+        MESSAGES.insert()
+        .from_select(
+            [*reply_columns, "reply_to_id"],
+            select(*params("out", reply_columns), inbound.c.id),
+        )
+        .cte("reply")
+    )
+    return select(*inbound.c).add_cte(reply)
 
 
 def add_outbound_message(

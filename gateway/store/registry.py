@@ -53,6 +53,22 @@ def unnamed_codes(session: Session, codes) -> set[str]:
     return set(session.scalars(stmt))
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_WORDS = {None: "\\N", True: "t", False: "f"}
+
+
+def _copy_line(row: dict, number: int) -> str:
+    """A pensioner row in COPY's text format, its line number last (psycopg's write_row
+    adapts each value by its type, a cost a million rows feel)."""
+    fields = [
+        _COPY_WORDS[value] if value is None or value is True or value is False
+        else str(value).translate(_COPY_ESCAPES)
+        for value in map(row.__getitem__, PENSIONER_COLUMNS)
+    ]  # fmt: skip
+    fields.append(str(number))
+    return "\t".join(fields) + "\n"
+
+
 class PensionerLoader:
     """Pensioners upserted by national ID as chunks of a file arrive; of one ID's rows the
     later one wins, within a chunk and across chunks.
@@ -82,8 +98,7 @@ class PensionerLoader:
             return
         cursor = self.session.connection().connection.dbapi_connection.cursor()
         with cursor.copy(f"COPY pensioners_import ({_COLUMN_LIST}, line) FROM STDIN") as copy:
-            for number, row in enumerate(rows, self.seen):
-                copy.write_row([*(row[c] for c in PENSIONER_COLUMNS), number])
+            copy.write("".join(map(_copy_line, rows, range(self.seen, self.seen + len(rows)))))
         self.seen += len(rows)
 
     def finish(self) -> None:

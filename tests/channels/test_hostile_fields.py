@@ -12,6 +12,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from gateway.store.models import Message
@@ -145,3 +147,35 @@ def test_signature_still_covers_a_query_with_odd_bytes(client):
         "/webhooks/twilio/sms?a=%FF", data=form, headers={"X-Twilio-Signature": signature}
     )
     assert response.status_code == 403
+
+
+# Any text a carrier (or someone pretending to be one, with the secret) could put in a
+# field: control characters, NUL, Persian, digits, overlong values, or nothing at all.
+FIELD = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet="0123456789+ -*#", max_size=40),
+    st.sampled_from(["", "\x00", "0" * 5000, "+989121234567", "۰۹۱۲۱۲۳۴۵۶۷", "1" * 40]),
+)
+ENDPOINTS = {
+    "/webhooks/twilio/sms": ("From", "Body", "MessageSid", "To", "NumMedia"),
+    "/webhooks/twilio/status": ("MessageSid", "MessageStatus", "ErrorCode"),
+    "/webhooks/http/sms": ("from", "text", "id", "to", "coding"),
+    "/webhooks/http/dlr": ("id", "status", "to"),
+    "/webhooks/ussd": ("sessionId", "phoneNumber", "text", "serviceCode"),
+}
+TOKENS = {"/webhooks/http/sms": HTTP_TOKEN, "/webhooks/http/dlr": HTTP_TOKEN,
+          "/webhooks/ussd": USSD_TOKEN}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", list(ENDPOINTS))
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(data=st.data())
+def test_any_field_values_get_an_answer_not_a_5xx(client, path, data):
+    form = {name: data.draw(FIELD, label=name) for name in ENDPOINTS[path]}
+    if path.startswith("/webhooks/twilio"):
+        response = post_signed(client, path, form)
+    else:
+        response = client.post(path, data={**form, "token": TOKENS[path]})
+    assert response.status_code < 500, (path, form)
+    assert "Traceback" not in response.get_data(as_text=True)

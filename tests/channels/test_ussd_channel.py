@@ -137,14 +137,14 @@ def test_sms_and_ussd_at_the_same_moment_leave_one_consistent_session(
     from gateway.store import messages
 
     run(client, "race", ["1"])  # waiting for the national ID
-    slow_insert = messages.insert_inbound
+    slow_insert = messages.insert_turn
 
     def insert_slowly(*args, **kwargs):
         found = slow_insert(*args, **kwargs)
         time.sleep(0.3)  # widen the window between reading the session and saving it
         return found
 
-    monkeypatch.setattr(messages, "insert_inbound", insert_slowly)
+    monkeypatch.setattr(messages, "insert_turn", insert_slowly)
     results = {}
 
     def sms():

@@ -74,12 +74,12 @@ def redis_text(redis) -> str:
 
 
 def test_a_database_error_quoting_a_message_leaks_nothing(client, redis, log_lines, monkeypatch):
-    def insert_that_fails(session, **fields):
+    def insert_that_fails(session, inbound, reply):
         # What a database says when it refuses a value: the value itself, quoted.
-        session.execute(text("SELECT CAST(:body AS INTEGER)"), {"body": fields["text"]})
-        raise RuntimeError(f"could not store {fields['text']} from {fields['phone']}")
+        session.execute(text("SELECT CAST(:body AS INTEGER)"), {"body": inbound["text"]})
+        raise RuntimeError(f"could not store {inbound['text']} from {inbound['phone']}")
 
-    monkeypatch.setattr(messages, "insert_inbound", insert_that_fails)
+    monkeypatch.setattr(messages, "insert_turn", insert_that_fails)
     body = f"{NAME} کد ملی {DASHED_ID} شماره مستمری {PENSION}"
     response = post_signed(client, "/webhooks/twilio/sms", sms_form(PHONE, body))
     assert response.status_code == 500

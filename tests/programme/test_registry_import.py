@@ -327,3 +327,14 @@ def test_a_control_character_rejects_its_row_and_the_rest_is_imported(
     assert result.exit_code == 0, result.output
     assert "line 2: a control character (such as NUL) in the text" in result.output
     assert sorted(pensioners(db)) == [OTHER_ID]
+
+
+def test_text_that_means_something_to_copy_is_stored_as_written(
+    associations, db, cli_env, tmp_path
+):
+    """PostgreSQL's COPY reads backslashes and \\N specially: names keep them as written."""
+    names = {GOOD_ID: r"علی \N رضایی", OTHER_ID: "C:\\temp\\ta\\tb", THIRD_ID: "NULL"}
+    path = write(tmp_path, *(f'{nid},123456,"{name}",08,,1,0' for nid, name in names.items()))
+    result = invoke(cli_env, "registry", "import", path)
+    assert result.exit_code == 0, result.output
+    assert {nid: p.full_name for nid, p in pensioners(db).items()} == names
