@@ -41,9 +41,10 @@ def live_application(session: Session, national_id: str) -> Application | None:
 
 @dataclass(frozen=True)
 class Applicant:
-    """What deciding to create an application needs, read in one statement: the national
-    ID's live application (if any), whether the phone already applied for it, how many
-    other national IDs the phone applied for, and the registry's association."""
+    """What deciding to create an application needs, read in one statement: the
+    application holding the national ID (live, paid or payment failed; if any), whether
+    the phone already applied for it, how many other national IDs the phone applied for,
+    and the registry's association."""
 
     live_id: int | None
     live_tracking_code: str | None
@@ -64,7 +65,7 @@ def _build_applicant_query():
     nid, phone = bindparam("a_nid"), bindparam("a_phone")
     live = (
         select(a.id, a.tracking_code, a.pension_number, a.status)
-        .where(a.national_id == nid, a.status.in_(LIVE_STATUSES))
+        .where(a.national_id == nid, a.status.in_(HOLDING_STATUSES))
         .limit(1)
         .subquery("live")
     )

@@ -21,6 +21,8 @@ from gateway.programme.payments import (
     parse_payment_row,
 )
 from gateway.store.models import Application, ApplicationEvent, AuditEvent, Message, StatCounter
+from tests.channels.live import TwilioPhone, serve
+from tests.channels.twilio_client import TOKEN
 from tests.factories import add_application
 
 HEADER = ",".join(PAYMENT_COLUMNS)
@@ -265,16 +267,23 @@ def test_an_import_killed_after_its_commit_and_run_again_sends_nothing_twice(
     assert db.scalar(select(func.count()).select_from(ApplicationEvent)) == 1
 
 
-def test_a_paid_pensioner_registering_again_gets_the_paid_application(approved, db):
-    """A paid application holds its national ID: a second one cannot be created."""
-    from sqlalchemy.exc import IntegrityError
+@pytest.fixture
+def settings_overrides():
+    return {"TWILIO_AUTH_TOKEN": TOKEN}
 
-    from gateway.store.applications import live_application
 
+def test_a_paid_pensioner_registering_again_is_told_the_paid_application(app, approved, db):
+    """A paid application holds its national ID: texting it again creates nothing."""
     application = db.scalar(select(Application).where(Application.national_id == ID_A))
     application.status = "paid"
     db.commit()
-    assert live_application(db, ID_A).id == application.id
-    with pytest.raises(IntegrityError):
-        add_application(db, ID_A, status="pending")
+    with serve(app) as base:
+        phone = TwilioPhone(base, "09121234567")
+        phone.send(f"{ID_A} 123456")
+        reply = phone.send("1")
+    assert reply == render(
+        "application_exists", "fa", tracking_code=application.tracking_code,
+        status=render("status_word_paid", "fa"),
+    )  # fmt: skip
     db.rollback()
+    assert db.scalar(select(func.count()).where(Application.national_id == ID_A)) == 1
