@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
+from flows.messages import render
 from flows.parsing import parse_national_id
 from flows.tracking import is_valid_tracking_code
 from gateway.monitoring import counters
 from gateway.platform.dates import parse_moment, utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue_sends
-from gateway.programme.results import add_result_message
 from gateway.programme.staff_files import (
     ImportReport,
     RejectLog,
@@ -35,6 +35,7 @@ from gateway.programme.staff_files import (
     required_text,
 )
 from gateway.store import applications as store
+from gateway.store.messages import add_keyed_messages
 from gateway.store.models import Application
 
 PAYMENT_COLUMNS = ("tracking_code", "national_id", "result", "paid_at", "reference", "reason")
@@ -141,50 +142,73 @@ def import_payments(
     database = services.database
     if strict:
         with RejectLog(rejects_path) as rejects, database.session() as session:
-            for line, values, row in checked_rows(path, PAYMENT_COLUMNS, parse, rejects):
-                try:
-                    planned_change(store.find_application(session, row["tracking_code"]), row)
-                except RowError as exc:
-                    rejects.add(line, str(exc), values)
+            rows = checked_rows(path, PAYMENT_COLUMNS, parse, rejects)
+            while chunk := list(islice(rows, CHUNK_ROWS)):
+                codes = (row["tracking_code"] for _, _, row in chunk)
+                found = store.by_tracking_codes(session, codes, lock=False)
+                for line, values, row in chunk:
+                    try:
+                        planned_change(found.get(row["tracking_code"]), row)
+                    except RowError as exc:
+                        rejects.add(line, str(exc), values)
         if rejects.count:
             return _recorded(services, actor, path, rejects.report(0))
     counts = {"changed": 0, "unchanged": 0}
     with RejectLog(rejects_path) as rejects:
         rows = checked_rows(path, PAYMENT_COLUMNS, parse, rejects, progress)
         while chunk := list(islice(rows, CHUNK_ROWS)):
-            message_ids = []
             with database.session(write=True) as session:
-                for line, values, row in chunk:
-                    try:
-                        outcome, message_id = _apply(session, row, now)
-                    except RowError as exc:
-                        rejects.add(line, str(exc), values)
-                        continue
-                    counts[outcome] += 1
-                    message_ids += [message_id] if message_id is not None else []
+                message_ids = _apply_chunk(session, chunk, now, rejects, counts)
                 counters.count_messages(session, "sms", "out", n=len(message_ids))
             enqueue_sends(services.redis, message_ids)
         report = rejects.report(counts["changed"], unchanged=counts["unchanged"])
     return _recorded(services, actor, path, report)
 
 
-def _apply(session, row: dict, now: datetime) -> tuple[str, int | None]:
-    """Apply one row under its application's row lock: (`changed`, its SMS id) or
-    (`unchanged`, None) when the change was made already; RowError for a reject."""
-    found = store.find_application(session, row["tracking_code"])
-    application = None if found is None else store.lock_application(session, found.id)
-    if not planned_change(application, row):
-        return "unchanged", None
+def _apply_chunk(session, chunk, now: datetime, rejects: RejectLog, counts: dict) -> list[int]:
+    """Apply a chunk of rows under its applications' row locks, set-based: one read, one
+    batch of conditional updates and history lines, one insert of the SMS. Rows are
+    planned in file order against the statuses as they change (a `failed` then a `paid`
+    row of one application both apply). The new SMS ids."""
+    codes = (row["tracking_code"] for _, _, row in chunk)
+    found = store.by_tracking_codes(session, codes, lock=True)
+    changes, texts = [], []
+    for line, values, row in chunk:
+        application = found.get(row["tracking_code"])
+        try:
+            changed = planned_change(application, row)
+        except RowError as exc:
+            rejects.add(line, str(exc), values)
+            continue
+        counts["changed" if changed else "unchanged"] += 1
+        if changed:
+            changes.append(_change(application, row))
+            application.status = row["result"]  # what the next row of it sees
+            application.payment_reference = row["reference"]
+            texts.append(_result_text(application))
+    store.record_payments(session, changes, now)
+    session.expire_all()  # the statuses set above were for planning, not to be flushed
+    return [message_id for message_id, _phone in add_keyed_messages(session, texts)]
+
+
+def _change(application: Application, row: dict) -> dict:
     status, previous = row["result"], application.status
-    columns = {"status": status, "payment_reason": row["reason"], "updated_at": now}
-    if status == "paid":
-        columns.update(paid_at=row["paid_at"], payment_reference=row["reference"])
-    if not store.record_decision(session, application.id, previous, **columns):
-        raise RuntimeError("an application changed under its row lock")
-    detail = f"{previous} -> {status}" + (f": {row['reason']}" if row["reason"] else "")
-    store.add_event(session, application.id, status, detail)
-    once = f"{status}:{application.id}"
-    return "changed", add_result_message(session, application, f"result_{status}", once=once)
+    paid = status == "paid"
+    return {
+        "id": application.id, "from": previous, "status": status,
+        "paid_at": row["paid_at"] if paid else application.paid_at,
+        "reference": row["reference"] if paid else application.payment_reference,
+        "reason": row["reason"],
+        "detail": f"{previous} -> {status}" + (f": {row['reason']}" if row["reason"] else ""),
+    }  # fmt: skip
+
+
+def _result_text(application: Application) -> tuple:
+    """The SMS row of a change (phone, text, kind, application id, idempotency key)."""
+    key = f"result_{application.status}"
+    text = render(key, application.lang, tracking_code=application.tracking_code)
+    once = f"{application.status}:{application.id}"
+    return (application.phone, text, "result", application.id, once)
 
 
 def _recorded(services: Services, actor: str, path: Path, report: ImportReport) -> ImportReport:

@@ -205,6 +205,57 @@ def record_decision(session: Session, application_id: int, expected: str, **valu
     return session.execute(stmt).rowcount == 1
 
 
+def by_tracking_codes(session: Session, codes, *, lock: bool) -> dict[str, Application]:
+    """The applications of these tracking codes, read afresh; with `lock`, locked to the
+    end of the transaction (in id order, as every batch locks them)."""
+    stmt = (
+        select(Application)
+        .where(Application.tracking_code.in_(set(codes)))
+        .order_by(Application.id)
+        .execution_options(populate_existing=True)
+    )
+    stmt = stmt.with_for_update() if lock else stmt
+    return {application.tracking_code: application for application in session.scalars(stmt)}
+
+
+_PAY = (
+    _APPLICATIONS.update()
+    .where(_APPLICATIONS.c.id == bindparam("p_id"), _APPLICATIONS.c.status == bindparam("p_from"))
+    .values(
+        status=bindparam("p_status"),
+        paid_at=bindparam("p_paid_at"),
+        payment_reference=bindparam("p_reference"),
+        payment_reason=bindparam("p_reason"),
+        updated_at=bindparam("p_now"),
+    )
+)
+
+
+def record_payments(session: Session, changes: list[dict], now: datetime) -> None:
+    """The bank's results of locked applications, in order, each a conditional update
+    from the status it was read in, with its history line; all or nothing. A change is
+    {id, from, status, paid_at, reference, reason, detail}."""
+    if not changes:
+        return
+    connection = session.connection()
+    result = connection.execute(
+        _PAY,
+        [
+            {"p_id": c["id"], "p_from": c["from"], "p_status": c["status"],
+             "p_paid_at": c["paid_at"], "p_reference": c["reference"], "p_reason": c["reason"],
+             "p_now": now}
+            for c in changes
+        ],
+    )  # fmt: skip
+    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(changes):
+        raise RuntimeError("an application changed under its row lock")
+    connection.execute(
+        ApplicationEvent.__table__.insert(),
+        [{"application_id": c["id"], "at": now, "event": c["status"], "detail": c["detail"]}
+         for c in changes],
+    )  # fmt: skip
+
+
 def add_event(session: Session, application_id: int, event: str, detail: str = "") -> None:
     session.add(ApplicationEvent(application_id=application_id, event=event, detail=detail))
 

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from flows.segments import count_segments
-from gateway.platform.dates import utcnow
 from gateway.store import chunks, dialect_insert
+from gateway.store.messages import add_keyed_messages
 from gateway.store.models import (
     HOLDING_STATUSES,
     Application,
@@ -80,24 +79,8 @@ def find_or_add_notice(session: Session, **fields) -> Notice:
 def add_recipients(session: Session, notice: Notice, phones: list[str]) -> list[int]:
     """The notice's SMS to each phone not reached yet, with its recipient row; the new
     messages' ids. One message per (notice, phone): its idempotency key says so."""
-    now = utcnow()
-    segments = count_segments(notice.text).segments
-    rows = [
-        {"direction": "out", "channel": "sms", "phone": phone, "text": notice.text,
-         "segments": segments, "kind": "notice", "status": "queued", "attempts": 0,
-         "idempotency_key": f"notice:{notice.id}:{phone}", "created_at": now,
-         "updated_at": now}
-        for phone in phones
-    ]  # fmt: skip
-    if not rows:
-        return []
-    stmt = (
-        dialect_insert(session, Message)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Message.id, Message.phone)
-    )
-    added = session.execute(stmt).all()
+    rows = [(phone, notice.text, "notice", None, f"notice:{notice.id}:{phone}") for phone in phones]
+    added = add_keyed_messages(session, rows)
     if added:
         recipients = [
             {"notice_id": notice.id, "phone": phone, "message_id": message_id}

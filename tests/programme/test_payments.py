@@ -287,3 +287,17 @@ def test_a_paid_pensioner_registering_again_is_told_the_paid_application(app, ap
     )  # fmt: skip
     db.rollback()
     assert db.scalar(select(func.count()).where(Application.national_id == ID_A)) == 1
+
+
+def test_a_failed_then_a_paid_row_of_one_application_in_one_file_both_apply(
+    approved, db, cli_env, tmp_path
+):
+    code = approved[ID_B]
+    path = write(tmp_path, f"{code},{ID_B},failed,,,wrong IBAN",
+                 f"{code},{ID_B},paid,{PAID_AT},BNK-2,")  # fmt: skip
+    result = invoke(cli_env, "payments", "import", str(path))
+    assert "imported 2, rejected 0" in result.output
+    assert statuses(db)[ID_B] == "paid"
+    assert [m.idempotency_key.split(":")[0] for m in outbound(db)] == ["payment_failed", "paid"]
+    details = db.scalars(select(ApplicationEvent.detail).order_by(ApplicationEvent.id)).all()
+    assert details == ["approved -> payment_failed: wrong IBAN", "payment_failed -> paid"]
