@@ -9,12 +9,13 @@ phase's waitlist are told by the carry-over itself (waitlist.carry_over).
 
 from __future__ import annotations
 
+from flows.messages import render
 from gateway.monitoring import counters
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue_sends
-from gateway.programme.results import add_result_message
-from gateway.store import notices, phases
+from gateway.store import chunks, notices, phases
+from gateway.store.messages import add_keyed_messages
 
 
 def announce_phase_opening(services: Services, number: int) -> int:
@@ -26,13 +27,16 @@ def announce_phase_opening(services: Services, number: int) -> int:
             return 0
         if not notices.claim_phase_announcement(session, number, now):
             return 0
-        ids = [
-            add_result_message(
-                session, application, "notice_phase_opened",
-                once=f"phase_opened:{number}:{application.phone}", phase=number,
-            )
+        rows = [
+            (application.phone, render("notice_phase_opened", application.lang, phase=number),
+             "notice", application.id, f"phase_opened:{number}:{application.phone}")
             for application in notices.waiting_for_phase(session, phase.opens_at)
         ]  # fmt: skip
+        ids = [
+            message_id
+            for chunk in chunks(rows, 1000)
+            for message_id, _phone in add_keyed_messages(session, chunk)
+        ]
         counters.count_messages(session, "sms", "out", n=len(ids))
     enqueue_sends(services.redis, ids)
-    return sum(message_id is not None for message_id in ids)
+    return len(ids)
