@@ -13,7 +13,7 @@ from flows.parsing import (
 )
 
 FIELDS = ("national_id", "pension_number")
-STATUSES = ("pending", "approved", "waitlisted", "rejected", "cancelled")
+STATUSES = ("pending", "approved", "waitlisted", "rejected", "cancelled", "paid", "payment_failed")
 # What the gateway's effects can report (flows.effects), and the reply for each.
 OUTCOME_REPLIES = {
     "created": "application_created",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from gateway.dialog import reminders
 from gateway.outbound import sending
 from gateway.platform.services import current as services
-from gateway.programme import decisions, export_requests, waitlist
+from gateway.programme import broadcasts, decisions, export_requests, waitlist
 from gateway.programme import reconcile as reconciler
 
 
@@ -44,3 +44,8 @@ def remind_unfinished(message_id: int) -> None:
 def export_registrations(export_id: str) -> None:
     """Write one export requested in the console."""
     export_requests.run_export(services(), export_id)
+
+
+def send_notice(notice_id: int, actor: str) -> int:
+    """Reach every phone a broadcast notice has not reached yet (safe to run again)."""
+    return broadcasts.send_notice(services(), notice_id, actor)

@@ -9,6 +9,8 @@ DEFAULT_LANGUAGE = "fa"
 KEYS: frozenset[str] = frozenset(fa.CATALOGUE)
 # The ready answers the support inbox offers staff, in catalogue order (prefix `canned_`).
 CANNED_REPLY_KEYS: tuple[str, ...] = tuple(key for key in fa.CATALOGUE if key.startswith("canned_"))
+# A staff note put into an SMS (the reason of a cancel) is cut to this many characters.
+NOTE_MAX_CHARS = 60
 
 
 def _longest(lang: str, prefix: str) -> str:
@@ -29,6 +31,8 @@ PLACEHOLDER_LONGEST: dict[str, dict[str, str]] = {
     "position": _same_in_every_language("400000"),
     "limit": _same_in_every_language("99"),
     "date": _same_in_every_language("1404/12/29"),
+    "phase": _same_in_every_language("99"),
+    "note": {"fa": "ب" * NOTE_MAX_CHARS, "en": "x" * NOTE_MAX_CHARS},
     "status": {lang: _longest(lang, "status_word_") for lang in LANGUAGES},
     "reason": {lang: _longest(lang, "reason_") for lang in LANGUAGES},
 }

@@ -51,6 +51,11 @@ CATALOGUE: dict[str, str] = {
     "status_rejected": "Application {tracking_code} was not accepted. Reason: {reason}",
     "status_cancelled": "Application {tracking_code} was cancelled.",
     "support_received": "Your message was passed to the support team; the answer will come by SMS.",
+    "status_paid": "The loan of application {tracking_code} has been paid into your account.",
+    "status_payment_failed": (
+        "The loan payment of application {tracking_code} did not go through. "
+        "We will text you once it is paid."
+    ),
     # Results sent later by background jobs.
     "result_approved": "Your loan application is approved. Tracking code: {tracking_code}",
     "result_waitlisted": (
@@ -82,6 +87,20 @@ CATALOGUE: dict[str, str] = {
     "canned_wait_result": "The result of your application will come by SMS once it is checked.",
     "canned_send_status": "To see your application's status, text STATUS to 7070.",
     "canned_call_association": "Please call your provincial pensioners' association.",
+    "result_paid": "Your loan has been paid into your account. Tracking code: {tracking_code}",
+    "result_payment_failed": (
+        "The loan payment of application {tracking_code} did not go through. "
+        "We will text you once it is paid."
+    ),
+    # Notices: what happened to an application later, and programme news.
+    "notice_cancelled": "Application {tracking_code} was cancelled. Reason: {note}",
+    "notice_carried_over": (
+        "Application {tracking_code} moved to the waiting list of phase {phase}. "
+        "Your place: {position}"
+    ),
+    "notice_phase_opened": (
+        "Registration for phase {phase} of the loan is open. Send LOAN to register."
+    ),
     # USSD screens (182 characters at most): the menus, and shorter forms of long replies.
     "ussd_menu": "Pensioners' loan\n1 Register\n2 Status of my application\n3 Help",
     "ussd_bad_choice": "Please choose one of the options.",
@@ -98,6 +117,8 @@ CATALOGUE: dict[str, str] = {
     "status_word_waitlisted": "waiting list",
     "status_word_rejected": "not accepted",
     "status_word_cancelled": "cancelled",
+    "status_word_paid": "paid",
+    "status_word_payment_failed": "payment failed",
     "reason_not_found": "details do not match our records",
     "reason_pension_mismatch": "details do not match our records",
     "reason_not_eligible": "not eligible",

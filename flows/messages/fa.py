@@ -33,6 +33,8 @@ CATALOGUE: dict[str, str] = {
     "status_rejected": "درخواست {tracking_code} پذیرفته نشد. دلیل: {reason}",
     "status_cancelled": "درخواست {tracking_code} لغو شده است.",
     "support_received": "پیام شما به کارشناسان پشتیبانی رسید و پاسخ پیامک می‌شود.",
+    "status_paid": "وام درخواست {tracking_code} به حساب شما واریز شده است.",
+    "status_payment_failed": "واریز وام {tracking_code} انجام نشد. پس از واریز پیامک می‌شود.",
     # Results sent later by background jobs.
     "result_approved": "درخواست وام شما تایید شد. کد پیگیری: {tracking_code}",
     "result_waitlisted": (
@@ -56,6 +58,12 @@ CATALOGUE: dict[str, str] = {
     "canned_wait_result": "نتیجه درخواست شما پس از بررسی پیامک می‌شود. سپاس از شکیبایی شما.",
     "canned_send_status": "برای دیدن وضعیت درخواست، «وضعیت» را به ۷۰۷۰ بفرستید.",
     "canned_call_association": "لطفا با کانون بازنشستگان استان خود تماس بگیرید.",
+    "result_paid": "وام شما به حساب‌تان واریز شد. کد پیگیری: {tracking_code}",
+    "result_payment_failed": "واریز وام {tracking_code} انجام نشد. پس از واریز پیامک می‌شود.",
+    # Notices: what happened to an application later, and programme news.
+    "notice_cancelled": "درخواست {tracking_code} لغو شد. دلیل: {note}",
+    "notice_carried_over": "درخواست {tracking_code} به صف مرحله {phase} رفت. نوبت: {position}",
+    "notice_phase_opened": "ثبت‌نام مرحله {phase} وام باز شد. برای ثبت‌نام «وام» را بفرستید.",
     # USSD screens (80 characters at most): the menus, and shorter forms of long replies.
     "ussd_menu": "وام بازنشستگان\n۱ ثبت‌نام\n۲ وضعیت درخواست من\n۳ راهنما",
     "ussd_bad_choice": "لطفا یکی از گزینه‌ها را بفرستید.",
@@ -70,6 +78,8 @@ CATALOGUE: dict[str, str] = {
     "status_word_waitlisted": "در صف انتظار",
     "status_word_rejected": "پذیرفته نشده",
     "status_word_cancelled": "لغو شده",
+    "status_word_paid": "واریز شده",
+    "status_word_payment_failed": "واریز ناموفق",
     "reason_not_found": "مغایرت کد ملی و شماره مستمری",
     "reason_pension_mismatch": "مغایرت کد ملی و شماره مستمری",
     "reason_not_eligible": "نداشتن شرایط وام",

@@ -1,7 +1,7 @@
 """The `smsgw` command: one module per group of commands, added to the one group here.
 
 run/serve (processes), database (schema, demo data), programme (registry, quotas,
-phases, export), applications, users, simulate. May import anything in gateway.
+phases, export), payments, notices, applications, users, simulate. May import anything in gateway.
 """
 
 from __future__ import annotations
@@ -19,9 +19,29 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from gateway.cli import applications, database, programme, run, serve, simulate, users
+    from gateway.cli import (
+        applications,
+        database,
+        notices,
+        payments,
+        programme,
+        run,
+        serve,
+        simulate,
+        users,
+    )
 
-    for module in (run, serve, database, programme, applications, users, simulate):
+    for module in (
+        run,
+        serve,
+        database,
+        programme,
+        payments,
+        notices,
+        applications,
+        users,
+        simulate,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -67,10 +67,15 @@ def show(app, tracking_code: str, reveal: bool) -> None:
 
 @applications.command("cancel")
 @click.argument("tracking_code")
-@click.option("--reason", "note", required=True, help="Why (kept in the history and audit log).")
+@click.option(
+    "--reason", "note", required=True,
+    help="Why, in plain words: the pensioner reads it by SMS (its first 60 characters); "
+    "kept whole in the history and audit log.",
+)  # fmt: skip
 @with_app
 def cancel(app, tracking_code: str, note: str) -> None:
-    """Cancel an application: its place goes to the head of the waitlist."""
+    """Cancel an application: its place goes to the head of the waitlist, and the
+    pensioner is texted the reason."""
     from gateway.programme.cancellation import CancelError, cancel_application
 
     try:

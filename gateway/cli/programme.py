@@ -25,7 +25,7 @@ REJECTS_OPTION = click.option(
 
 
 @contextmanager
-def _progress(path: Path, passes: int):
+def file_progress(path: Path, passes: int):
     """A progress bar by bytes read when stdout is a terminal; else no callback."""
     if not sys.stdout.isatty():
         yield None
@@ -35,22 +35,23 @@ def _progress(path: Path, passes: int):
         yield lambda position: bar.update(position - bar.pos)
 
 
-def _echo_summary(report, strict: bool = False) -> None:
+def echo_import_summary(report, strict: bool = False) -> None:
     """The first rejects with line and reason, `imported N, rejected M (see FILE)`, the
-    association codes no quotas file has named yet; and, when no row was imported, a
-    non-zero exit whose last line is the most frequent reason."""
+    association codes no quotas file has named yet; and, when no row was imported (or
+    found done already), a non-zero exit whose last line is the most frequent reason."""
     for line, reason in report.first_rejects:
         click.echo(f"line {line}: {reason}")
     if report.rejected > len(report.first_rejects):
         click.echo(f"... and {report.rejected - len(report.first_rejects)} more")
     see = f" (see {report.rejects_path})" if report.rejected else ""
-    click.echo(f"imported {report.imported}, rejected {report.rejected}{see}")
+    done = f", unchanged {report.unchanged} (done already)" if report.unchanged else ""
+    click.echo(f"imported {report.imported}{done}, rejected {report.rejected}{see}")
     if report.unnamed:
         codes = ", ".join(f"{code} ({rows} rows)" for code, rows in report.unnamed.items())
         click.echo(
             f"warning: no quotas file has named these association codes yet (a typo?): {codes}"
         )
-    if report.imported:
+    if report.imported or report.unchanged:
         return
     why = "--strict, " if strict and report.rejected else ""
     if report.top_reason is None:
@@ -86,7 +87,7 @@ def registry_import(app, file: Path, strict: bool, rejects: Path | None) -> None
     settings = services.settings()
     digits = (settings.PENSION_NUMBER_MIN_DIGITS, settings.PENSION_NUMBER_MAX_DIGITS)
     rejects = rejects or file.with_suffix(".rejects.csv")
-    with _progress(file, passes=2 if strict else 1) as progress:
+    with file_progress(file, passes=2 if strict else 1) as progress:
         try:
             report = import_registry(
                 services.database(), file, rejects, cli_actor(), strict=strict,
@@ -95,7 +96,7 @@ def registry_import(app, file: Path, strict: bool, rejects: Path | None) -> None
         except FileError as exc:
             raise click.ClickException(str(exc)) from None
     log_event(logger, "registry_imported", imported=report.imported, rejected=report.rejected)
-    _echo_summary(report, strict)
+    echo_import_summary(report, strict)
 
 
 @click.group()
@@ -123,7 +124,7 @@ def quotas_import(app, file: Path, rejects: Path | None) -> None:
     except FileError as exc:
         raise click.ClickException(str(exc)) from None
     log_event(logger, "quotas_imported", imported=report.imported, raised=len(report.raised))
-    _echo_summary(report)
+    echo_import_summary(report)
     try:
         for code, phase in report.raised:
             queue_promotion(services.redis_client(), code, phase)

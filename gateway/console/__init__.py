@@ -26,6 +26,8 @@ AREAS: tuple[str, ...] = (
     "quotas",
     "exports",
     "report",
+    "payments",
+    "notices",
     "users",
     "audit",
     "monitor",

@@ -34,7 +34,10 @@ add_strings(
             "This view was recorded; it lasts 5 minutes.",
         ),
         "reg.cancel": ("لغو درخواست", "Cancel application"),
-        "reg.cancel_reason": ("دلیل لغو", "Reason for cancelling"),
+        "reg.cancel_reason": (
+            "دلیل لغو (به زبان ساده؛ برای بازنشسته پیامک می‌شود)",
+            "Reason for cancelling (in plain words: the pensioner is texted it)",
+        ),
         "reg.cancel_reason_short": (
             "دلیل لغو را بنویسید (دست‌کم ۳ حرف).",
             "Write why (at least 3 characters).",

@@ -21,8 +21,11 @@ AUDIT = "audit"  # the audit log
 UNMASKED_MESSAGES = "unmasked_messages"  # phones and texts whole in transcripts and the log
 SUPPORT = "support"  # the support inbox: read, assign, answer (staff: their association's)
 REPORT = "report"  # the programme report (staff: their association's)
+PAYMENTS = "payments"  # import the bank's payment results
+NOTICES = "notices"  # broadcast an SMS to applicants (staff: their association's only)
 
 STAFF_WORK = frozenset({REGISTRATIONS, PERSONAL_DATA, REVEAL, QUOTAS, EXPORTS, SUPPORT, REPORT})
+HEAD_OFFICE_WORK = STAFF_WORK | {PAYMENTS}
 OPERATOR_WORK = frozenset(
     {MONITOR, CONVERSATIONS, MESSAGES, SIMULATOR, REGISTRATIONS, QUOTAS, SUPPORT}
 )
@@ -38,12 +41,14 @@ class Role:
 
 
 ROLE_TABLE: dict[str, Role] = {
-    "staff": Role("staff", STAFF_WORK, has_association=True),
-    "head_office": Role("head_office", STAFF_WORK),
+    "staff": Role("staff", STAFF_WORK | {NOTICES}, has_association=True),
+    "head_office": Role("head_office", HEAD_OFFICE_WORK),
     "operator": Role("operator", OPERATOR_WORK),
     "admin": Role(
         "admin",
-        STAFF_WORK | OPERATOR_WORK | {CANCEL, EDIT_QUOTAS, USERS, AUDIT, UNMASKED_MESSAGES},
+        HEAD_OFFICE_WORK
+        | OPERATOR_WORK
+        | {CANCEL, EDIT_QUOTAS, USERS, AUDIT, UNMASKED_MESSAGES, NOTICES},
     ),
 }
 # The add-user form lists roles least privilege first; the first is its default.

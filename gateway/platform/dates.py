@@ -48,6 +48,22 @@ def parse_programme_datetime(text: str, timezone: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
+def parse_moment(text: str, timezone: str) -> datetime:
+    """A moment as files give it -> UTC: ISO 8601 (`2026-11-25T08:30:00Z`, with an offset,
+    or without one in programme time), or what parse_programme_datetime reads (Jalali
+    `1404/09/04 12:00` included). Raises ValueError with a short reason."""
+    text = latin_digits(text.strip())
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return parse_programme_datetime(text, timezone)
+    if moment.year < JALALI_YEARS_BELOW:
+        return parse_programme_datetime(text, timezone)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
+
+
 def jalali_date(moment: datetime, timezone: str) -> str:
     """`1404/09/01`: the Jalali date of a moment in the programme time zone."""
     return _jalali_of(moment.astimezone(_zone(timezone)).date())

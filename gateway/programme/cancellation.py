@@ -1,10 +1,14 @@
-"""Staff cancel an application: its quota place or waitlist position is freed, audited."""
+"""Staff cancel an application: its quota place or waitlist position is freed, audited,
+and the pensioner is told why by SMS (the staff's reason, cut to fit)."""
 
 from __future__ import annotations
 
+from flows.messages import NOTE_MAX_CHARS
+from gateway.monitoring import counters
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
 from gateway.programme.jobs import enqueue_sends
+from gateway.programme.results import add_result_message
 from gateway.programme.waitlist import promote_head
 from gateway.store import applications as store
 from gateway.store import quotas
@@ -18,6 +22,9 @@ class CancelError(ValueError):
 
 def cancel_application(services: Services, tracking_code: str, note: str, actor: str):
     """Cancel a live application; the head of its waitlist moves into a freed place.
+
+    The pensioner gets one SMS saying so, with `note` (the reason, in plain words) cut
+    to NOTE_MAX_CHARS; it is queued in the same transaction as the cancel.
 
     The quota of the application's (association, phase) is locked first, as every path
     locks it, and then the application's own row: a decision in flight either finishes
@@ -45,9 +52,20 @@ def cancel_application(services: Services, tracking_code: str, note: str, actor:
         add_audit_event(
             session, actor, "application_cancelled", tracking_code, reason=note, was=previous
         )
+        notice = add_result_message(
+            session, application, "notice_cancelled", once=f"cancelled:{application.id}",
+            note=sms_note(note),
+        )  # fmt: skip
         ids = promote_head(session, code, phase, now) if code and phase else []
-    enqueue_sends(services.redis, ids)
+        counters.count_messages(session, "sms", "out", n=int(notice is not None))
+    enqueue_sends(services.redis, [notice, *ids])
     return application
+
+
+def sms_note(note: str) -> str:
+    """A staff note as one short line for an SMS (the whole note stays in the history)."""
+    line = " ".join(note.split())
+    return line if len(line) <= NOTE_MAX_CHARS else line[: NOTE_MAX_CHARS - 1] + "…"
 
 
 def _lock(session, tracking_code: str, tries: int = 5) -> Application:

@@ -43,6 +43,7 @@ JOBS = {
     "send_sms": "sms",
     "remind_unfinished": "sms",
     "export_registrations": "exports",
+    "send_notice": "exports",
 }
 # A job is waiting while queued, scheduled or deferred: queuing its id again adds nothing.
 _WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
@@ -138,12 +139,13 @@ def _policy(queue_name: str) -> dict:
 
 
 def enqueue_sends(connection: Redis, message_ids) -> None:
-    """Queue send_sms for messages just committed, all in one Redis round trip.
+    """Queue send_sms for messages just committed, all in one Redis round trip; a None
+    (an SMS whose cause had sent it already) is skipped.
 
     The messages are new, so no job can hold their ids yet; a re-queue of an old one
     (the reconciler) goes through enqueue() and its checks instead.
     """
-    message_ids = list(message_ids)
+    message_ids = [message_id for message_id in message_ids if message_id is not None]
     if len(message_ids) < 2:
         for message_id in message_ids:
             enqueue(connection, "send_sms", message_id)

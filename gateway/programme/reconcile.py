@@ -9,6 +9,8 @@ through per minute) the tick:
 - moves waitlists to the open phase (carry_over) and promotes where places are free
   (a lost promote_waitlist job, a quota raised while Redis was down);
 - deletes export files older than EXPORT_RETENTION_DAYS from EXPORT_FOLDER (audited).
+- announces a phase that opened to the pensioners told to come back then (once);
+- finishes broadcast notices whose run was lost (a killed command, a lost job).
 Jobs are idempotent, so a re-queue that races a slow live job costs nothing.
 """
 
@@ -20,10 +22,12 @@ from datetime import timedelta
 from flows.ussd import REMIND_AFTER
 from gateway.platform.dates import utcnow
 from gateway.platform.services import Services
+from gateway.programme.broadcasts import queue_notice
 from gateway.programme.export_files import delete_expired_exports
 from gateway.programme.jobs import enqueue, enqueue_sends
+from gateway.programme.phase_opening import announce_phase_opening
 from gateway.programme.waitlist import carry_over, promote_head
-from gateway.store import applications, messages, phases, quotas
+from gateway.store import applications, messages, notices, phases, quotas
 
 TICK_SECONDS = 60
 
@@ -41,7 +45,11 @@ def reconcile(services: Services) -> dict:
         reminders = messages.scheduled_before(session, late)
         phase = phases.open_phase(session, now)
         waitlists = quotas.waitlists_to_move(session, phase.number if phase else 0)
-    found = {"applications": 0, "messages": 0, "reminders": 0, "waitlists": len(waitlists)}
+        lost_notices = notices.unfinished_notices(session, now - timedelta(seconds=grace))
+    found = {
+        "applications": 0, "messages": 0, "reminders": 0, "waitlists": len(waitlists),
+        "announced": 0, "notices": 0,
+    }  # fmt: skip
     for application_id in pending:
         found["applications"] += enqueue(
             redis, "validate_application", application_id, started_grace=grace
@@ -53,6 +61,10 @@ def reconcile(services: Services) -> dict:
     for code, waitlist_phase in waitlists:
         move_waitlist(services, code, waitlist_phase, phase.number if phase else None)
     found["exports_deleted"] = len(delete_expired_exports(services, now))
+    for notice_id, actor in lost_notices:
+        found["notices"] += queue_notice(redis, notice_id, actor, started_grace=grace)
+    if phase is not None and phase.opening_announced_at is None:
+        found["announced"] = announce_phase_opening(services, phase.number)
     return found
 
 

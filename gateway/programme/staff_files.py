@@ -16,7 +16,7 @@ from gateway.store.audit import add_audit_event
 TRUE_WORDS = frozenset({"1", "true", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "no"})
 SHOWN_REJECTS = 20
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FileError(ValueError):
@@ -120,7 +120,7 @@ def _named(header: list[str], values: list[str]) -> dict:
     joined = "\t".join(values)
     if "\ufffd" in joined:
         raise RowError("not UTF-8 text")
-    if _CONTROL.search(joined):
+    if CONTROL_CHARACTERS.search(joined):
         raise RowError("a control character (such as NUL) in the text")
     return dict(zip(header, values, strict=True))
 
@@ -163,7 +163,8 @@ class ImportReport:
     """What an import did: rows imported, rows rejected (the first few with line and
     reason, and the most frequent kind of reason), and what else it has to tell: the
     (association, phase) quotas it raised, and the association codes it named that no
-    quotas file has named yet, with their row counts (a typo shows up here)."""
+    quotas file has named yet, with their row counts (a typo shows up here); `unchanged`
+    counts good rows that found their change made already (a file imported again)."""
 
     imported: int
     rejected: int
@@ -172,6 +173,7 @@ class ImportReport:
     top_reason: tuple[str, int] | None = None
     raised: list[tuple[str, int]] = field(default_factory=list)
     unnamed: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
 
 
 def reason_kind(reason: str) -> str:
@@ -193,5 +195,6 @@ def record_import(session, actor: str, kind: str, path: Path, report: ImportRepo
     add_audit_event(
         session, actor, f"{kind}.import", Path(path).name,
         sha256=file_sha256(path), imported=report.imported, rejected=report.rejected,
-        raised=len(report.raised), unnamed_codes=sorted(report.unnamed),
+        unchanged=report.unchanged, raised=len(report.raised),
+        unnamed_codes=sorted(report.unnamed),
     )  # fmt: skip

@@ -8,7 +8,8 @@ Next phase: when phase N+1 opens, the applications still waitlisted in earlier p
 move into N+1 before any new application of N+1 is decided - the decision of a new
 application and the reconciler's minute tick both call carry_over under the new
 quota's lock. Oldest phase first, then position: they are promoted while N+1's quota has
-places (with the `result_promoted` SMS) and the rest head N+1's waitlist (no SMS).
+places (with the `result_promoted` SMS) and the rest head N+1's waitlist (with the
+`notice_carried_over` SMS naming the new position, once per application and phase).
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ def carry_over(session: Session, association_code: str, phase: int, now: datetim
             quotas.append_to_waitlist(session, association_code, phase)
             detail = f"phase {application.phase} -> {phase}"
             store.add_event(session, application.id, "carried_over", detail)
+            ids.append(
+                add_result_message(
+                    session, application, "notice_carried_over",
+                    once=f"carried_over:{application.id}:{phase}", phase=phase, position=position,
+                )
+            )  # fmt: skip
     quotas.reset_waitlists(session, association_code, old_phases)
     return ids
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.platform.dates import utcnow
 from gateway.store import dialect_insert, dialect_name
 from gateway.store.messages import add_outbound_messages
-from gateway.store.models import LIVE_STATUSES, Application, ApplicationEvent, Pensioner
+from gateway.store.models import HOLDING_STATUSES, Application, ApplicationEvent, Pensioner
 
 _APPLICATIONS = Application.__table__
 
@@ -31,18 +31,20 @@ def find_application(session: Session, tracking_code: str) -> Application | None
 
 
 def live_application(session: Session, national_id: str) -> Application | None:
+    """The application that holds this national ID: live, or paid / payment failed."""
     return session.scalar(
         select(Application).where(
-            Application.national_id == national_id, Application.status.in_(LIVE_STATUSES)
+            Application.national_id == national_id, Application.status.in_(HOLDING_STATUSES)
         )
     )
 
 
 @dataclass(frozen=True)
 class Applicant:
-    """What deciding to create an application needs, read in one statement: the national
-    ID's live application (if any), whether the phone already applied for it, how many
-    other national IDs the phone applied for, and the registry's association."""
+    """What deciding to create an application needs, read in one statement: the
+    application holding the national ID (live, paid or payment failed; if any), whether
+    the phone already applied for it, how many other national IDs the phone applied for,
+    and the registry's association."""
 
     live_id: int | None
     live_tracking_code: str | None
@@ -63,7 +65,7 @@ def _build_applicant_query():
     nid, phone = bindparam("a_nid"), bindparam("a_phone")
     live = (
         select(a.id, a.tracking_code, a.pension_number, a.status)
-        .where(a.national_id == nid, a.status.in_(LIVE_STATUSES))
+        .where(a.national_id == nid, a.status.in_(HOLDING_STATUSES))
         .limit(1)
         .subquery("live")
     )
@@ -206,6 +208,57 @@ def record_decision(session: Session, application_id: int, expected: str, **valu
         .values(**values)
     )
     return session.execute(stmt).rowcount == 1
+
+
+def by_tracking_codes(session: Session, codes, *, lock: bool) -> dict[str, Application]:
+    """The applications of these tracking codes, read afresh; with `lock`, locked to the
+    end of the transaction (in id order, as every batch locks them)."""
+    stmt = (
+        select(Application)
+        .where(Application.tracking_code.in_(set(codes)))
+        .order_by(Application.id)
+        .execution_options(populate_existing=True)
+    )
+    stmt = stmt.with_for_update() if lock else stmt
+    return {application.tracking_code: application for application in session.scalars(stmt)}
+
+
+_PAY = (
+    _APPLICATIONS.update()
+    .where(_APPLICATIONS.c.id == bindparam("p_id"), _APPLICATIONS.c.status == bindparam("p_from"))
+    .values(
+        status=bindparam("p_status"),
+        paid_at=bindparam("p_paid_at"),
+        payment_reference=bindparam("p_reference"),
+        payment_reason=bindparam("p_reason"),
+        updated_at=bindparam("p_now"),
+    )
+)
+
+
+def record_payments(session: Session, changes: list[dict], now: datetime) -> None:
+    """The bank's results of locked applications, in order, each a conditional update
+    from the status it was read in, with its history line; all or nothing. A change is
+    {id, from, status, paid_at, reference, reason, detail}."""
+    if not changes:
+        return
+    connection = session.connection()
+    result = connection.execute(
+        _PAY,
+        [
+            {"p_id": c["id"], "p_from": c["from"], "p_status": c["status"],
+             "p_paid_at": c["paid_at"], "p_reference": c["reference"], "p_reason": c["reason"],
+             "p_now": now}
+            for c in changes
+        ],
+    )  # fmt: skip
+    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(changes):
+        raise RuntimeError("an application changed under its row lock")
+    connection.execute(
+        ApplicationEvent.__table__.insert(),
+        [{"application_id": c["id"], "at": now, "event": c["status"], "detail": c["detail"]}
+         for c in changes],
+    )  # fmt: skip
 
 
 def add_event(session: Session, application_id: int, event: str, detail: str = "") -> None:

@@ -156,23 +156,19 @@ def add_outbound_message(
     kind: str,
     application_id: int | None = None,
     status: str = "queued",
-) -> int:
+    idempotency_key: str | None = None,
+) -> int | None:
     """Store an SMS the gateway starts itself (queued for send_sms, or `scheduled` until
-    something decides to queue it); return its id."""
-    message = Message(
-        direction="out",
-        channel="sms",
-        phone=phone,
-        text=text,
-        segments=count_segments(text).segments,
-        kind=kind,
-        status=status,
-        attempts=0,
-        application_id=application_id,
-    )
-    session.add(message)
-    session.flush()  # its history starts at created_at, status queued
-    return message.id
+    something decides to queue it); return its id.
+
+    With an `idempotency_key`, a message stored under that key before (a re-run of its
+    cause) is kept as it is and None is returned: nothing new to send.
+    """
+    row = _outbound_row(phone, text, kind, application_id, utcnow(), idempotency_key, status)
+    stmt = dialect_insert(session, MESSAGES).values(row)
+    if idempotency_key is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return session.execute(stmt.returning(MESSAGES.c.id)).scalar_one_or_none()
 
 
 def add_outbound_messages(session: Session, rows: list[tuple]) -> list[int]:
@@ -181,14 +177,34 @@ def add_outbound_messages(session: Session, rows: list[tuple]) -> list[int]:
     if not rows:
         return []
     now = utcnow()
-    values = [
-        {"direction": "out", "channel": "sms", "phone": phone, "text": text,
-         "segments": count_segments(text).segments, "kind": kind, "status": "queued",
-         "attempts": 0, "application_id": application_id, "created_at": now, "updated_at": now}
-        for phone, text, kind, application_id in rows
-    ]  # fmt: skip
+    values = [_outbound_row(*row, now) for row in rows]
     stmt = MESSAGES.insert().returning(MESSAGES.c.id, sort_by_parameter_order=True)
     return list(session.connection().execute(stmt, values).scalars())
+
+
+def add_keyed_messages(session: Session, rows: list[tuple]) -> list[tuple[int, str]]:
+    """Store many SMS at once, each (phone, text, kind, application id, idempotency key),
+    queued, in one INSERT; a key stored before keeps its message and adds nothing.
+    (id, phone) of the messages added now."""
+    if not rows:
+        return []
+    now = utcnow()
+    stmt = (
+        dialect_insert(session, MESSAGES)
+        .values([_outbound_row(*row[:4], now, row[4]) for row in rows])
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(MESSAGES.c.id, MESSAGES.c.phone)
+    )
+    return [tuple(found) for found in session.execute(stmt)]
+
+
+def _outbound_row(phone, text, kind, application_id, now, key=None, status="queued") -> dict:
+    return {
+        "direction": "out", "channel": "sms", "phone": phone, "text": text,
+        "segments": count_segments(text).segments, "kind": kind, "status": status,
+        "attempts": 0, "application_id": application_id, "idempotency_key": key,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
 
 
 def cancel_scheduled(session: Session, phone: str, kind: str) -> None:

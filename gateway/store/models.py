@@ -33,7 +33,13 @@ NAMING = {
 
 # Stored codes: short stable strings (a rename is a data migration).
 LIVE_STATUSES = ("pending", "approved", "waitlisted")
-STATUSES = (*LIVE_STATUSES, "rejected", "cancelled")
+# The bank's answer on an approved application (spec 3.9): it keeps its place.
+PAYMENT_STATUSES = ("paid", "payment_failed")
+# An application in one of these holds its national ID: no second one may be created
+# (a paid pensioner registering again must not be paid twice).
+HOLDING_STATUSES = (*LIVE_STATUSES, *PAYMENT_STATUSES)
+STATUSES = (*LIVE_STATUSES, "rejected", "cancelled", *PAYMENT_STATUSES)
+HOLDING_WHERE = "status IN ('pending', 'approved', 'waitlisted', 'paid', 'payment_failed')"
 REASONS = (
     "not_found",
     "pension_mismatch",
@@ -112,6 +118,8 @@ class Phase(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the pensioners told to wait for this phase were told that it opened.
+    opening_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     __table_args__ = (
         CheckConstraint(
             "(opens_at IS NULL AND closes_at IS NULL) OR closes_at > opens_at",
@@ -156,15 +164,20 @@ class Application(Base):
     waitlist_position: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The bank's result (smsgw payments import): when it paid and its reference, or why not.
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    payment_reference: Mapped[str | None] = mapped_column(String(64))
+    payment_reason: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     __table_args__ = (
-        # At most one live application per national ID (spec 3.6), whatever the concurrency.
+        # At most one application holding a national ID (spec 3.6 and 3.9), whatever the
+        # concurrency.
         Index(
             "uq_applications_live_national_id",
             "national_id",
             unique=True,
-            sqlite_where=text("status IN ('pending', 'approved', 'waitlisted')"),
-            postgresql_where=text("status IN ('pending', 'approved', 'waitlisted')"),
+            sqlite_where=text(HOLDING_WHERE),
+            postgresql_where=text(HOLDING_WHERE),
         ),
         Index("ix_applications_national_id_created_at", "national_id", "created_at"),
         Index("ix_applications_status_created_at", "status", "created_at"),
@@ -211,6 +224,9 @@ class Message(Base):
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    # What this SMS announces (`paid:42`, `notice:7:+98912...`): one message per key, so a
+    # retried or re-run cause never sends it twice.
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     __table_args__ = (
@@ -331,3 +347,34 @@ class SupportItem(Base):
         Index("ix_support_items_status_created_at", "status", "created_at"),
         Index("ix_support_items_association_code_status", "association_code", "status"),
     )
+
+
+class Notice(Base):
+    """A broadcast SMS to the phones of the applications matching its filters.
+
+    Its fingerprint (text and filters) makes the same command run again resume it
+    instead of starting another, so no phone gets it twice.
+    """
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    association_code: Mapped[str | None] = mapped_column(String(16))
+    phase: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NoticeRecipient(Base):
+    """One phone a notice reaches, with its SMS: at most one per notice and phone."""
+
+    __tablename__ = "notice_recipients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"))
+    phone: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    __table_args__ = (UniqueConstraint("notice_id", "phone"),)

@@ -55,7 +55,8 @@ def application_association():
     return func.coalesce(Application.association_code, Pensioner.association_code)
 
 
-def _filtered(stmt, filters: RegistrationFilters, scope: str | None, status=True):
+def registration_query(stmt, filters: RegistrationFilters, scope: str | None, status=True):
+    """`stmt` (a select over applications) under the filters and the user's scope."""
     stmt = stmt.outerjoin(Pensioner, Pensioner.national_id == Application.national_id)
     association = application_association()
     tests = [
@@ -91,7 +92,7 @@ def list_registrations(
 ):
     """A page (1, 2, ...) of (application, full name, association), in one of ORDERS."""
     stmt = select(Application, Pensioner.full_name, application_association())
-    stmt = _filtered(stmt, filters, scope).order_by(*ORDERS.get(order, ORDERS["newest"]))
+    stmt = registration_query(stmt, filters, scope).order_by(*ORDERS.get(order, ORDERS["newest"]))
     stmt = stmt.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
     return [tuple(row) for row in session.execute(stmt)]
 
@@ -99,14 +100,14 @@ def list_registrations(
 def count_by_status(session: Session, filters: RegistrationFilters, scope: str | None):
     """Applications per status under the filters (the status filter aside)."""
     stmt = select(Application.status, func.count()).select_from(Application)
-    stmt = _filtered(stmt, filters, scope, status=False).group_by(Application.status)
+    stmt = registration_query(stmt, filters, scope, status=False).group_by(Application.status)
     return dict(session.execute(stmt).all())
 
 
 def count_registrations(session: Session, filters: RegistrationFilters, scope=None) -> int:
     """How many applications match (an export's row count, for its progress bar)."""
     stmt = select(func.count()).select_from(Application)
-    return session.scalar(_filtered(stmt, filters, scope)) or 0
+    return session.scalar(registration_query(stmt, filters, scope)) or 0
 
 
 def find_registration(session: Session, tracking_code: str, scope: str | None):
@@ -114,7 +115,7 @@ def find_registration(session: Session, tracking_code: str, scope: str | None):
     stmt = select(Application, Pensioner, application_association()).where(
         Application.tracking_code == tracking_code
     )
-    row = session.execute(_filtered(stmt, RegistrationFilters(), scope)).first()
+    row = session.execute(registration_query(stmt, RegistrationFilters(), scope)).first()
     return None if row is None else tuple(row)
 
 
@@ -136,6 +137,6 @@ def stream_export_rows(session: Session, filters: RegistrationFilters) -> Iterat
         Application.created_at,
         Application.decided_at,
     )
-    stmt = _filtered(stmt, filters, None).order_by(Application.id)
+    stmt = registration_query(stmt, filters, None).order_by(Application.id)
     result = session.execute(stmt, execution_options={"yield_per": STREAM_BATCH})
     yield from result

@@ -55,7 +55,8 @@ def sum_counts(session: Session, metric: str, since: datetime | None = None) -> 
 
 
 def decisions_of_messages(session: Session, message_ids: list[int]):
-    """[(status, reason, phase, decided_at, latest event)] of the applications of messages."""
+    """[(status, reason, phase, decided_at, latest event)] of the applications of result
+    messages (a notice among them, such as a carry-over's, is no decision)."""
     latest = (
         select(ApplicationEvent.event)
         .where(ApplicationEvent.application_id == Application.id)
@@ -72,6 +73,6 @@ def decisions_of_messages(session: Session, message_ids: list[int]):
             latest,
         )
         .join(Message, Message.application_id == Application.id)
-        .where(Message.id.in_(message_ids))
+        .where(Message.id.in_(message_ids), Message.kind == "result")
     )
     return [tuple(row) for row in session.execute(stmt)]

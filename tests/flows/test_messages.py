@@ -14,11 +14,12 @@ from flows.messages import (
 )
 from flows.messages.en import CATALOGUE as EN
 from flows.messages.fa import CATALOGUE as FA
-from flows.registration import build_registration_flow
+from flows.registration import STATUSES, build_registration_flow
 from flows.segments import count_segments, ussd_fits
+from gateway.store.models import STATUSES as STORED_STATUSES
 
 # Persian texts that cannot say what they must in 70 units; all others fit one SMS.
-FA_TWO_SEGMENT_KEYS = {"help", "too_many_tries"}
+FA_TWO_SEGMENT_KEYS = {"help", "too_many_tries", "notice_cancelled"}
 FLOW = build_registration_flow()
 PROMPTS = sorted({s.prompt for s in FLOW.states.values() if isinstance(s, Ask | Choose)})
 LATIN_DIGITS = set("0123456789")
@@ -107,9 +108,13 @@ def test_records_mismatch_reasons_read_the_same_for_not_found_and_pension_mismat
         assert catalogue["reason_not_found"] == catalogue["reason_pension_mismatch"]
 
 
-@pytest.mark.parametrize("status", ["pending", "approved", "waitlisted", "rejected", "cancelled"])
-def test_every_status_has_a_word(status):
-    assert f"status_word_{status}" in KEYS
+def test_the_dialog_knows_every_stored_status():
+    assert set(STATUSES) == set(STORED_STATUSES)
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_status_has_a_word_and_a_status_reply(status):
+    assert {f"status_word_{status}", f"status_{status}"} <= KEYS
 
 
 @pytest.mark.parametrize(
@@ -122,6 +127,6 @@ def test_every_reason_has_words(reason):
 
 
 def test_longest_status_and_reason_come_from_their_own_language():
-    assert PLACEHOLDER_LONGEST["status"]["en"] == "being checked"
+    assert PLACEHOLDER_LONGEST["status"]["en"] == "payment failed"
     assert not LATIN_DIGITS & set(PLACEHOLDER_LONGEST["reason"]["fa"])
     assert PLACEHOLDER_LONGEST["reason"]["fa"] in FA.values()

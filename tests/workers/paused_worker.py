@@ -1,5 +1,6 @@
 """A real `smsgw worker` whose first job to reach a point stops there, for the worker-kill
-tests: `python -m tests.workers.paused_worker decide worker --burst`.
+tests: `python -m tests.workers.paused_worker decide worker --burst` (any other `smsgw`
+command too: `... notice notices send ...`).
 
 The point is patched in from outside; production code has no test hook. The first job
 past the point records its process id in Redis and sleeps, its transaction still open,
@@ -14,12 +15,13 @@ import time
 
 from gateway.outbound import sending
 from gateway.platform import services
-from gateway.programme import decisions
+from gateway.programme import broadcasts, decisions
 
 # point -> (module, function): the job pauses right after that function returns.
 POINTS = {
     "decide": (decisions, "decide_batch"),
     "rate": (sending, "acquire_send_slot"),  # a send slot taken, nothing claimed yet
+    "notice": (broadcasts, "enqueue_sends"),  # a notice's first chunk committed and queued
 }
 
 

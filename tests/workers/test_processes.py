@@ -5,12 +5,9 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from rq import Queue
@@ -20,52 +17,8 @@ from gateway.platform.dates import utcnow
 from gateway.programme.jobs import enqueue
 from gateway.store.models import Application, ApplicationEvent, Message, Pensioner, Quota
 from tests.factories import add_application, add_pensioner, add_queued_message
-from tests.helpers import venv_bin
-from tests.outbound.fake_provider import FakeProvider
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def provider():
-    server = FakeProvider()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def start_worker(settings, tmp_path, provider):
-    """Start `smsgw worker --burst` with the test's database and Redis (plus extra env)."""
-    started = []
-
-    def start(pause_at: str | None = None, **extra):
-        env = {
-            **os.environ,
-            "GATEWAY_ENV": "test",
-            "DATABASE_URL": settings.DATABASE_URL,
-            "REDIS_URL": settings.REDIS_URL,
-            "INSTANCE_PATH": settings.INSTANCE_PATH,
-            "SMS_PROVIDER": "http",
-            "HTTP_SMS_SEND_URL": provider.url,
-            "SMS_SEND_TIMEOUT_SECONDS": "60",
-            **{k: str(v) for k, v in extra.items()},
-        }
-        log = open(tmp_path / f"worker-{len(started)}.log", "w")  # noqa: SIM115
-        command = [venv_bin("smsgw")]
-        if pause_at is not None:  # the job stops at that point (see paused_worker)
-            command = [sys.executable, "-m", "tests.workers.paused_worker", pause_at]
-        proc = subprocess.Popen(
-            [*command, "worker", "--burst"], env=env, stdout=log, stderr=log, cwd=ROOT
-        )
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
 
 
 def wait_for(predicate, timeout: float = 30) -> None:
