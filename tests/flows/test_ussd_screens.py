@@ -5,8 +5,9 @@ import pytest
 from flows.messages import KEYS, longest_params, render
 from flows.segments import ussd_fits
 
-# Texts that only ever go out by SMS, and words that are only parts of other texts.
-SMS_ONLY = ("result_", "status_word_", "reason_", "ussd_unfinished")
+# Texts that only ever go out by SMS (results, notices, support answers), and words
+# that are only parts of other texts.
+SMS_ONLY = ("result_", "status_word_", "reason_", "ussd_unfinished", "notice_", "canned_")
 SCREENS = sorted(k for k in KEYS if not k.startswith(SMS_ONLY) and not k.startswith("ussd_"))
 USSD_KEYS = sorted(k for k in KEYS if k.startswith("ussd_") and k != "ussd_unfinished")
 
