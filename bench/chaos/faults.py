@@ -17,6 +17,7 @@ from pathlib import Path
 
 import redis as redis_lib
 from rq import Worker
+from rq.executions import WORKER_EXECUTIONS_KEY_TEMPLATE
 
 from bench._gunicorn import child_pids
 from bench.chaos.cluster import Postgres, Processes, Redis, kill
@@ -67,6 +68,7 @@ class Injector:
     def _run(self) -> None:
         for fault in self.faults:
             while self.progress() < fault.at_share:
+                self._remember_workers()
                 if self.stop.wait(0.2):
                     return
             fault.detail = getattr(self, fault.kind)()
@@ -104,19 +106,25 @@ class Injector:
         return f"no worker seen in {what} for {CATCH_SECONDS} s: killed {ours[pid]} (pid {pid})"
 
     def _deciding(self, ours: dict[int, str]) -> int | None:
-        """The pid of one of ours running a decision job. RQ's list of workers is empty
-        for a while after Redis restarted (until each worker's upkeep), so the names seen
-        before are remembered and their records read directly."""
+        """The pid of one of ours running a decision job (its RQ executions, job id first).
+        RQ's list of workers is empty for a while after Redis restarted (until each
+        worker's upkeep), so the names seen before are remembered."""
+        self._remember_workers()
         try:
-            for worker in Worker.all(connection=self.connection):
-                self.worker_names[worker.name] = worker.pid
             for name, pid in self.worker_names.items():
-                job = (self.connection.hget(f"rq:worker:{name}", "current_job") or b"").decode()
-                if pid in ours and job.startswith(DECISION_JOBS):
+                running = self.connection.smembers(WORKER_EXECUTIONS_KEY_TEMPLATE.format(name))
+                if pid in ours and any(k.decode().startswith(DECISION_JOBS) for k in running):
                     return pid
         except redis_lib.RedisError:
             pass
         return None
+
+    def _remember_workers(self) -> None:
+        try:
+            for worker in Worker.all(connection=self.connection):
+                self.worker_names[worker.name] = worker.pid
+        except redis_lib.RedisError:
+            pass
 
     def restart_redis_empty(self) -> str:
         self.redis.restart()

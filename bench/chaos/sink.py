@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Sink:
-    def __init__(self, seed: int, slow_share: float = 0.05, slow_seconds: float = 2.0):
+    def __init__(self, seed: int, slow_share: float = 0.1, slow_seconds: float = 2.0):
         self.requests: Counter[str] = Counter()  # our message id -> requests received
         self.phones: dict[str, str] = {}  # our message id -> the phone it reached
         self.waiting: set[int] = set()  # client ports of the requests it is slow to answer
