@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench._gunicorn import free_port, stop, tail, wait_ready
+from bench._gunicorn import free_port, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 SMSGW = str(Path(sys.executable).parent / "smsgw")
@@ -167,9 +167,6 @@ class Processes:
         with self.lock:
             for proc in self.procs.values():
                 stop(proc)
-
-    def log_tail(self, name: str) -> str:
-        return tail(self.folder / f"{name}.log")
 
 
 def production_env(redis_url: str, database_url: str, sink_url: str) -> dict[str, str]:

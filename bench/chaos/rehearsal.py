@@ -111,6 +111,7 @@ def rehearse(
             "answers": dict(ledger.answers),
             "dialogs_restarted": ledger.dialogs_restarted,
             "process_restarts": procs.restarts,
+            "cancels_refused": staff.log.refused,  # a rejected application cannot be cancelled
             "faults": [f"{f.kind} at {f.at_share:.0%}: {f.detail}" for f in injector.faults],
         }
         return checks, run

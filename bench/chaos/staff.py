@@ -39,7 +39,7 @@ class Staff:
                 self._raise_quota(number)
             else:
                 with ledger.lock:
-                    codes = sorted(ledger.confirmed.values())
+                    codes = sorted(set(ledger.confirmed.values()) - set(self.log.cancelled))
                 if codes:
                     self._cancel(self.rng.choice(codes))
 
