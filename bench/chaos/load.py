@@ -5,8 +5,8 @@ with the request builders of the webhook benchmark (signed like the carrier). Li
 carrier, a request that gets no 2xx (a killed web worker, a 503 while Redis or
 PostgreSQL is down) is delivered again with the same id until it is answered, and now
 and then an answered one is delivered again anyway (the carrier missed our answer).
-A dialog whose last answer carries no tracking code (its session was lost with Redis)
-is started again, as the pensioner would.
+Like a pensioner, it confirms only a screen showing its own national ID; a dialog that
+went astray (its session was lost with Redis) is started again, by SMS after CANCEL.
 """
 
 from __future__ import annotations
