@@ -1,4 +1,5 @@
-"""`python -m bench [NAME ...]`: run the benchmarks (all when no name is given).
+"""`python -m bench [NAME ...]`: run the benchmarks (all when no name is given);
+`python -m bench NAME --option ...` runs one with its options (`python -m bench chaos --seed 7`).
 
 Each benchmark is a module `bench/NAME.py` with a `main() -> None` that prints its
 figures and the ratio to a baseline measured in the same run. Set
@@ -21,6 +22,8 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) > 1 and argv[1].startswith("-") and argv[0] in available():
+        return importlib.import_module(f"bench.{argv[0]}").main(argv[1:]) or 0
     names = argv or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:

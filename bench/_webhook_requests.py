@@ -64,12 +64,17 @@ class Request:
 _ids = itertools.count(1)
 
 
-def twilio_requests(dialog: Dialog, target: Target) -> list[Request]:
+def dialog_texts(dialog: Dialog) -> tuple[str, ...]:
+    """What the pensioner texts, in order: the keyword, both numbers, then `1` (yes)."""
+    return ("وام", dialog.national_id, dialog.pension_number, "1")
+
+
+def twilio_requests(dialog: Dialog, target: Target, texts: tuple[str, ...] = ()) -> list[Request]:
     """Twilio's inbound webhook: form posts signed with X-Twilio-Signature."""
     path = "/webhooks/twilio/sms"
     validator = RequestValidator(target.twilio_token)
     requests = []
-    texts = ("وام", dialog.national_id, dialog.pension_number, "1")
+    texts = texts or dialog_texts(dialog)
     for number, text in enumerate(texts, 1):
         sid = f"SM{next(_ids):032d}"
         form = {
@@ -94,10 +99,10 @@ def twilio_requests(dialog: Dialog, target: Target) -> list[Request]:
     return requests
 
 
-def http_requests(dialog: Dialog, target: Target) -> list[Request]:
+def http_requests(dialog: Dialog, target: Target, texts: tuple[str, ...] = ()) -> list[Request]:
     """Kannel's get-url: a GET with token, from, to, text and id in the query."""
     requests = []
-    texts = ("وام", dialog.national_id, dialog.pension_number, "1")
+    texts = texts or dialog_texts(dialog)
     for number, text in enumerate(texts, 1):
         query = {
             "token": target.http_token,
@@ -149,7 +154,7 @@ def plain_reply(medium: str = "sms") -> tuple[str, bytes]:
 
 @dataclass(frozen=True)
 class Channel:
-    requests: Callable[[Dialog, Target], list[Request]]
+    requests: Callable[..., list[Request]]  # (dialog, target[, texts by SMS])
     ceiling_reply: Callable[[], tuple[str, bytes]]  # (content type, body) the ceiling answers
     paths: tuple[str, ...]
 

@@ -6,6 +6,8 @@ import functools
 import getpass
 
 import click
+import redis
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from config.settings import ConfigError, Settings, load_settings
 
@@ -38,9 +40,20 @@ def with_app(func):
                 raise click.ClickException(str(exc)) from None
         app = create_app(settings)
         with app.app_context():
-            return func(app, *args, **kwargs)
+            try:
+                return func(app, *args, **kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                raise click.ClickException(_unavailable("database", exc)) from None
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                raise click.ClickException(_unavailable("Redis", exc)) from None
 
     return wrapper
+
+
+def _unavailable(what: str, exc: Exception) -> str:
+    """One line for a server that stopped answering (a restart, a network cut), not the
+    driver's traceback: the command's own transaction was rolled back."""
+    return f"the {what} did not answer ({type(exc).__name__}); try again when it does"
 
 
 def cli_actor() -> str:

@@ -84,9 +84,18 @@ class ReconcilingWorker(SimpleWorker):
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
         try:
+            self.register_again_if_forgotten()
             schedule_reconcile(self.connection)
-        except Exception:  # never let the tick stop the worker
+        except Exception:  # never let the upkeep stop the worker
             self.log.exception("could not queue the reconciler tick")
+
+    def register_again_if_forgotten(self) -> None:
+        """After Redis restarted empty a worker still works but is listed nowhere, so the
+        console's monitor and `smsgw programme check` would say no worker runs: it lists
+        itself again at its next upkeep."""
+        if not self.connection.sismember(self.redis_workers_keys, self.key):
+            self.connection.delete(self.key)  # the fragment its heartbeats wrote since
+            self.register_birth()
 
 
 COMMANDS = (web, worker)

@@ -16,6 +16,18 @@ from gateway.store.registrations import RegistrationFilters, count_registrations
 
 _KEY = "smsgw:export:{}"
 _INDEX = "smsgw:exports"
+# A request is readable only whole: these fields are always written together.
+_FIELDS = {
+    "id",
+    "actor",
+    "format",
+    "association",
+    "phase",
+    "status",
+    "state",
+    "file",
+    "requested_at",
+}
 
 
 def export_file_name(
@@ -47,21 +59,30 @@ def request_export(services: Services, actor: str, fmt: str, filters: Registrati
         "error": "",
         "requested_at": now.isoformat(),
     }
-    pipe = redis.pipeline()
-    pipe.hset(_KEY.format(export_id), mapping=info)
-    # The request (and its download link) is forgotten when its file is deleted.
-    pipe.expire(_KEY.format(export_id), services.settings.EXPORT_RETENTION_DAYS * 24 * 3600)
-    pipe.zadd(_INDEX, {export_id: now.timestamp()})
-    pipe.execute()
+    _save(services, info)
     enqueue(redis, "export_registrations", export_id)
     return get_export(redis, export_id)
 
 
+def _save(services: Services, info: dict) -> None:
+    """Write the whole request, never a field alone: after Redis lost it (a restart
+    without persistence) the next write brings it back complete, not as a partial hash.
+    It is forgotten, with its download link, when its file is deleted."""
+    key = _KEY.format(info["id"])
+    stored = {k: v for k, v in info.items() if k != "filters"}
+    requested = datetime.fromisoformat(info["requested_at"]).timestamp()
+    pipe = services.redis.pipeline()
+    pipe.hset(key, mapping=stored)
+    pipe.expire(key, services.settings.EXPORT_RETENTION_DAYS * 24 * 3600)
+    pipe.zadd(_INDEX, {info["id"]: requested})
+    pipe.execute()
+
+
 def get_export(redis: Redis, export_id: str) -> dict | None:
     info = redis.hgetall(_KEY.format(export_id))
-    if not info:
-        return None
     info = {k.decode(): v.decode() for k, v in info.items()}
+    if not info.keys() >= _FIELDS:
+        return None  # unknown, or a fragment left by an older version after a flush
     info["filters"] = RegistrationFilters(
         association=info["association"] or None,
         phase=int(info["phase"]) if info["phase"] else None,
@@ -82,10 +103,6 @@ def recent_exports(redis: Redis, limit: int = 200) -> list[dict]:
     return found
 
 
-def _update(redis: Redis, export_id: str, **fields) -> None:
-    redis.hset(_KEY.format(export_id), mapping=fields)
-
-
 def run_export(services: Services, export_id: str) -> None:
     """Write one console export (spec 3.7) into EXPORT_FOLDER, with progress."""
     redis, database = services.redis, services.database
@@ -93,20 +110,24 @@ def run_export(services: Services, export_id: str) -> None:
     if info is None or info["state"] == "done":
         return
     filters = info["filters"]
-    _update(redis, export_id, state="running", done=0, error="")
+
+    def update(**fields) -> None:
+        info.update(fields)
+        _save(services, info)
+
+    update(state="running", done=0, error="")
     folder = export_folder(services)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # an operator's share: left as is
     try:
         with database.session() as session:
-            _update(redis, export_id, total=count_registrations(session, filters))
+            update(total=count_registrations(session, filters))
             result = export_registrations(
                 session, folder / info["file"], info["format"], filters,
-                services.settings.TIMEZONE,
-                progress=lambda done: _update(redis, export_id, done=done),
+                services.settings.TIMEZONE, progress=lambda done: update(done=done),
             )  # fmt: skip
     except (ExportError, OSError) as exc:
-        _update(redis, export_id, state="failed", error=str(exc)[:300])
+        update(state="failed", error=str(exc)[:300])
         return
     with database.session(write=True) as session:
         record_export(session, info["actor"], info["format"], filters, result)
-    _update(redis, export_id, state="done", done=result.rows, sha256=result.sha256)
+    update(state="done", done=result.rows, sha256=result.sha256)

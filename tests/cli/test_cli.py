@@ -149,3 +149,14 @@ def test_gunicorn_with_no_settings_at_all_refuses_to_start_with_one_line(tmp_pat
     reasons = [line for line in proc.stderr.splitlines() if line.startswith("smsgw:")]
     assert reasons == ["smsgw: SECRET_KEY is required in production"]
     assert "Traceback" not in proc.stderr
+
+
+def test_a_command_whose_database_stops_answering_says_so_in_one_line(app, cli_env):
+    down = {**cli_env, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/gone"}
+    result = CliRunner().invoke(
+        cli, ["applications", "cancel", "12345678", "--reason", "x"], env=down
+    )
+    assert result.exit_code == 1 and result.exception.__class__ is SystemExit
+    assert result.output.strip() == (
+        "Error: the database did not answer (OperationalError); try again when it does"
+    )

@@ -157,3 +157,35 @@ def test_an_export_file_deleted_by_retention_is_a_404_not_a_500(
     (tmp_path / "shared-exports" / info["file"]).unlink()
     response = client.get(f"/console/exports/{info['id']}/download")
     assert response.status_code == 404
+
+
+def test_an_export_running_when_redis_loses_everything_finishes_and_stays_listed(
+    signed_in, applications, redis, monkeypatch
+):
+    from gateway.programme import export_requests
+
+    def count_after_a_flush(session, filters):
+        redis.flushdb()  # Redis restarted empty while the job runs
+        return count_registrations(session, filters)
+
+    count_registrations = export_requests.count_registrations
+    monkeypatch.setattr(export_requests, "count_registrations", count_after_a_flush)
+    client = signed_in("admin")
+    ask(client, format="csv")
+    (info,) = recent_exports(redis)
+    run_export_jobs(redis)
+    (after,) = recent_exports(redis)
+    assert (after["id"], after["file"], after["state"]) == (info["id"], info["file"], "done")
+    client = signed_in("admin")  # the flush signed everyone out too
+    progress = client.get(f"/console/exports/{info['id']}.json").get_json()
+    assert progress == {"state": "done", "state_label": "آماده", "total": 2, "done": 2}
+    assert client.get(f"/console/exports/{info['id']}/download").status_code == 200
+
+
+def test_a_fragment_of_an_export_left_in_redis_reads_as_unknown(signed_in, applications, redis):
+    redis.hset("smsgw:export:abc", mapping={"total": 2, "done": 2, "state": "done"})
+    redis.zadd("smsgw:exports", {"abc": 1})
+    client = signed_in("admin")
+    assert recent_exports(redis) == []
+    assert client.get("/console/exports/abc.json").status_code == 404
+    assert client.get("/console/exports").status_code == 200

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
-from rq import Queue
+from rq import Queue, Worker
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
@@ -81,3 +82,18 @@ def test_the_tick_is_queued_once_per_minute_whatever_the_number_of_workers(app, 
         schedule_reconcile(redis)
     ticks = [j for j in Queue("decisions", connection=redis).job_ids if j.startswith("reconcile")]
     assert len(ticks) == 1
+
+
+def test_a_worker_lists_itself_again_at_its_upkeep_after_redis_lost_everything(app, redis):
+    worker = ReconcilingWorker([get_queue("decisions", redis)], connection=redis)
+    worker.register_birth()
+    redis.flushdb()  # a restart without persistence
+    worker.heartbeat()  # what its loop does meanwhile: a fragment of its hash
+    assert Worker.all(connection=redis) == []
+    worker.run_maintenance_tasks()
+    (listed,) = Worker.all(connection=redis)
+    assert (listed.name, listed.pid, listed.queue_names()) == (
+        worker.name,
+        os.getpid(),
+        ["decisions"],
+    )

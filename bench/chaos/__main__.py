@@ -1,0 +1,7 @@
+"""`python -m bench.chaos [--seed N] [--dialogs N] [--keep]`."""
+
+import sys
+
+from bench.chaos import main
+
+sys.exit(main(sys.argv[1:]))
