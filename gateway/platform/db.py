@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
@@ -64,15 +64,16 @@ def make_engine(url: str, options: EngineOptions | None = None) -> Engine:
         max_overflow=options.max_overflow,
         pool_recycle=1800,
         hide_parameters=True,
-        connect_args=_postgresql_connect_args(options),
+        connect_args=_postgresql_connect_args(options, make_url(url).query.get("options")),
     )
     if options.statement_timeout_ms and not options.prepared_statements:
         event.listen(engine, "begin", _statement_timeout_per_transaction(options))
     return engine
 
 
-def _postgresql_connect_args(options: EngineOptions) -> dict:
-    """psycopg's connect() arguments for the options.
+def _postgresql_connect_args(options: EngineOptions, url_options: str | None = None) -> dict:
+    """psycopg's connect() arguments for the options; the URL's own `options` (for
+    example `-csearch_path=...`) are kept: a connect argument would replace them.
 
     Behind PgBouncer in transaction pooling (prepared statements off) each transaction
     may run on another server connection, so psycopg must not prepare statements
@@ -82,7 +83,8 @@ def _postgresql_connect_args(options: EngineOptions) -> dict:
     if not options.prepared_statements:
         return {"prepare_threshold": None}
     if options.statement_timeout_ms:
-        return {"options": f"-c statement_timeout={options.statement_timeout_ms}"}
+        timeout = f"-c statement_timeout={options.statement_timeout_ms}"
+        return {"options": f"{url_options} {timeout}" if url_options else timeout}
     return {}
 
 

@@ -83,3 +83,14 @@ def test_the_statement_timeout_holds_on_a_direct_connection(database_url):
         with pytest.raises(OperationalError, match="statement timeout"):
             conn.execute(text("SELECT pg_sleep(2)"))
     engine.dispose()
+
+
+@needs_postgresql
+def test_the_urls_own_options_are_kept_beside_the_statement_timeout(database_url):
+    """`?options=-csearch_path=...` (how a schema is chosen) survives the timeout's option."""
+    url = f"{database_url}?options=-csearch_path%3Dsomewhere_else"
+    engine = make_engine(url, EngineOptions(statement_timeout_ms=250))
+    with engine.connect() as conn:
+        assert conn.execute(text("SHOW search_path")).scalar() == "somewhere_else"
+        assert conn.execute(text("SHOW statement_timeout")).scalar() == "250ms"
+    engine.dispose()
