@@ -55,7 +55,7 @@ def dedupe_key(request: Request, dialog: Dialog) -> str:
     """The id the gateway stores the message under (see Inbound.dedupe_key)."""
     if request.path.startswith("/webhooks/http/"):
         return urllib.parse.parse_qs(urllib.parse.urlsplit(request.path).query)["id"][0]
-    form = dict(urllib.parse.parse_qsl(request.body))
+    form = dict(urllib.parse.parse_qsl(request.body, keep_blank_values=True))
     if "MessageSid" in form:
         return form["MessageSid"]
     return Inbound("ussd", dialog.phone, form["text"], session_id=form["sessionId"]).dedupe_key()
