@@ -20,6 +20,7 @@ from gateway.platform.dates import utcnow
 from gateway.platform.embedded_redis import EmbeddedRedis
 from gateway.store.migrate import drop_schema, upgrade_database
 from gateway.store.models import Association, Base, Phase, Quota
+from tests.outbound.fake_provider import FakeProvider
 
 
 @pytest.fixture(scope="session")
@@ -166,3 +167,11 @@ def programme(db, now):
         ]
     )
     db.commit()
+
+
+@pytest.fixture
+def provider():
+    """A carrier's HTTP API on a local port, recording what it is sent."""
+    server = FakeProvider()
+    yield server
+    server.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import re
 import tempfile
@@ -15,6 +14,7 @@ import xlsxwriter
 from sqlalchemy.orm import Session
 
 from gateway.platform.dates import iso_utc, jalali_datetime
+from gateway.programme.staff_files import file_sha256
 from gateway.store.audit import add_audit_event
 from gateway.store.registrations import RegistrationFilters, stream_export_rows
 
@@ -203,14 +203,6 @@ def _write_xlsx(path: Path, rows: Iterable[list]) -> int:
     finally:
         workbook.close()
     return count
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_filters(filters: RegistrationFilters) -> dict:

@@ -15,7 +15,7 @@ from tests.console.browser_checks import page_problems
 from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
 from tests.console.pensioners import national_id
 from tests.factories import add_pensioner
-from tests.workers.conftest import provider, start_worker  # noqa: F401
+from tests.workers.conftest import start_worker  # noqa: F401
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 DESKTOP = {"width": 1366, "height": 900}

@@ -12,15 +12,7 @@ from gateway.outbound.providers import TransientSendError
 from gateway.outbound.ratelimit import PREFIX, acquire_send_slot, granted_per_window
 from gateway.store.models import Message, MessageEvent
 from tests.factories import add_queued_message, opt_out
-from tests.outbound.fake_provider import FakeProvider
 from workers.jobs import send_sms
-
-
-@pytest.fixture
-def provider():
-    server = FakeProvider()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import venv_bin
-from tests.outbound.fake_provider import FakeProvider
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def provider():
-    server = FakeProvider()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
