@@ -21,7 +21,7 @@ from gateway.monitoring.metrics import MESSAGES
 from gateway.platform.logs import log_event
 from gateway.platform.phones import is_allowed_mobile, normalise_phone
 from gateway.platform.services import Services
-from gateway.store import applications, contacts
+from gateway.store import contacts
 from gateway.store import messages as store
 
 MAX_BODY = 1600  # ten concatenated segments; longer bodies are cut and answered with help
@@ -125,23 +125,18 @@ class Conversation:
         log_event(log, "inbound", channel=inbound.channel, phone=phone, state=outcome.state, ms=ms)
         return outcome
 
-    def _remembered(self, db, phone: str) -> Session | None:
-        """A phone with no dialog under way starts in the language it chose before."""
-        lang = contacts.contact_lang(db, phone)
-        return None if lang is None else Session(self.flow.start, lang=lang)
-
     def _answer(self, turn, inbound: Inbound, row: dict, cut: bool) -> Outcome:
         """One transaction: the step's effects, then the message with its reply. A
         redelivery - found when its row is refused - is rolled back and answered again."""
         turn.keep_alive()
         with self.database.session(write=True) as db:  # reads first: SQLite's write lock now
-            session = turn.session or self._remembered(db, row["phone"])
             screen, text, now = turn.screen, row["text"], time.time()
+            session, known = self._session_and_history(db, turn.session, row["phone"], now)
             if screen is not None:
                 ussd = ussd_step(self.flow, screen, session, text, now)
                 result = ussd.step
             else:
-                ussd, known = None, self._has_application(db, row["phone"], session, now)
+                ussd = None
                 result = step(self.flow, session, text, now, truncated=cut, has_application=known)
             lang, state = result.session.lang, result.session.state
             ctx = EffectContext(services=self.services, phone=row["phone"],
@@ -178,11 +173,16 @@ class Conversation:
         ended = ussd.closes if ussd else result.ended
         return Outcome(reply_text, ended=ended, state=state, lang=lang)
 
-    def _has_application(self, db, phone: str, session: Session | None, now: float) -> bool:
-        """Whether a message outside a dialog may be a question for support (spec 3.9)."""
+    def _session_and_history(self, db, session: Session | None, phone: str, now: float):
+        """The dialog's session, and whether a message outside it may be a question for
+        support (spec 3.9). With no dialog under way, one SELECT tells both the language
+        the phone chose before (its new dialog starts in it) and whether it has applied."""
         if is_unfinished(self.flow, session, now):
-            return False  # the open dialog reads it as an answer
-        return applications.phone_has_application(db, phone)
+            return session, False  # the open dialog reads the message as an answer
+        lang, known = contacts.phone_history(db, phone)
+        if session is None and lang is not None:
+            session = Session(self.flow.start, lang=lang)
+        return session, known
 
     @staticmethod
     def _earlier_answer(db, message, inbound: Inbound) -> Outcome:

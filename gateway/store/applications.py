@@ -102,11 +102,6 @@ def _insert_application(dialect: str):
     )
 
 
-def phone_has_application(session: Session, phone: str) -> bool:
-    found = session.scalar(select(Application.id).where(Application.phone == phone).limit(1))
-    return found is not None
-
-
 def latest_application_of_phone(session: Session, phone: str) -> Application | None:
     return session.scalar(
         select(Application)

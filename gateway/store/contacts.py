@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from gateway.platform.dates import utcnow
 from gateway.store import dialect_insert
-from gateway.store.models import Contact
+from gateway.store.models import Application, Contact
 
 
 def contact_lang(session: Session, phone: str) -> str | None:
     return session.scalar(select(Contact.lang).where(Contact.phone == phone))
+
+
+def phone_history(session: Session, phone: str) -> tuple[str | None, bool]:
+    """(the language the phone chose before, whether it has an application), in one
+    SELECT: read for each message that opens a dialog."""
+    lang = select(Contact.lang).where(Contact.phone == phone).scalar_subquery()
+    row = session.execute(select(lang, exists().where(Application.phone == phone))).one()
+    return row[0], bool(row[1])
 
 
 def is_opted_out(session: Session, phone: str) -> bool:
