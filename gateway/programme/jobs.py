@@ -82,8 +82,8 @@ def enqueue(
     """
     queue_name = JOBS[name]
     rq_id = job_id(name, *(args if key is None else key))
-    if delay is None and _waiting(connection, rq_id):
-        return False  # the common case for an association's decision job: one HGET
+    if follow_up and delay is None and _waiting(connection, rq_id):
+        return False  # a batch job is mostly queued already: one HGET, not a refused enqueue
     queue = get_queue(queue_name, connection)
     put = queue.enqueue if delay is None else partial(queue.enqueue_in, delay)
     options = {"job_id": rq_id, "unique": True, **_policy(queue_name)}
