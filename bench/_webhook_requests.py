@@ -184,10 +184,11 @@ def make_dialogs(count: int, seed: int = 2025) -> list[Dialog]:
 
 def write_request_files(
     folder: Path, channel: str, target: Target, connections: int, messages: int
-) -> int:
+) -> tuple[int, list[Dialog]]:
     """Files conn-0000.txt ...: connection c walks dialogs c, c + connections, ... in order.
 
-    Returns the number of requests written (about `messages`, whole dialogs only).
+    Returns the number of requests written (about `messages`, whole dialogs only) and
+    the dialogs they hold.
     """
     folder.mkdir(parents=True, exist_ok=True)
     build = CHANNELS[channel].requests
@@ -200,4 +201,4 @@ def write_request_files(
             lines.extend(request.line() for request in build(dialog, target))
         (folder / f"conn-{conn:04d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         written += len(lines)
-    return written
+    return written, dialogs

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import redis
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from bench._ceiling_app import CREATE_TABLE
 from bench._common import report
@@ -42,11 +43,14 @@ from bench._gunicorn import (
     gunicorn,
     machine_busy_seconds,
 )
-from bench._webhook_requests import CHANNELS, Target, write_request_files
+from bench._webhook_requests import CHANNELS, Dialog, Target, write_request_files
 from gateway.channels import CHANNEL_MODULES
+from gateway.platform.dates import utcnow
 from gateway.platform.db import make_engine
+from gateway.programme.demo_data import seed_demo_data
 from gateway.store.migrate import drop_schema, upgrade_database
 from gateway.store.models import Application, Message
+from gateway.store.registry import PensionerLoader, association_codes
 
 BENCH_DATABASE = os.environ.get(
     "BENCH_WEBHOOK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench"
@@ -293,9 +297,10 @@ def run(options: argparse.Namespace, folder: Path) -> None:
     target = Target(f"http://127.0.0.1:{port}", **{f"{k}_token": v for k, v in TOKENS.items()})
     started = time.perf_counter()
     requests = folder / "requests"
-    written = write_request_files(
+    written, dialogs = write_request_files(
         requests, options.channel, target, options.connections, options.messages
     )
+    register_pensioners(dialogs)
     print(f"{written} requests pre-computed in {time.perf_counter() - started:.1f} s", flush=True)
     env = server_environment(folder / "instance", options)
     content_type, body = channel.ceiling_reply()
@@ -341,6 +346,28 @@ def serve(app: str, env: dict, log: Path, port: int, options: argparse.Namespace
     """wrk's run against one gunicorn app."""
     with gunicorn(app, env, log, port, options.worker_class) as (url, master):
         return run_wrk(url, master, log.parent / "requests", options)
+
+
+def register_pensioners(dialogs: list[Dialog]) -> None:
+    """The programme (associations, an open phase, quotas) and every dialog's pensioner in
+    its registry, as on a launch morning: an application is then decided by its
+    association's job, not looked up alone."""
+    engine = make_engine(pg_url())
+    with Session(engine) as session, session.begin():
+        seed_demo_data(session, 0, "Asia/Tehran")
+        codes = sorted(association_codes(session))
+        now = utcnow()
+        loader = PensionerLoader(session)
+        loader.add(
+            [
+                {"national_id": d.national_id, "pension_number": d.pension_number,
+                 "full_name": f"Bench {d.index}", "association_code": codes[d.index % len(codes)],
+                 "mobile": d.phone, "eligible": True, "prior_loan": False, "updated_at": now}
+                for d in dialogs
+            ]
+        )  # fmt: skip
+        loader.finish()
+    engine.dispose()
 
 
 def create_ceiling_table() -> None:

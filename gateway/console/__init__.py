@@ -9,6 +9,7 @@ import importlib
 import logging
 
 from flask import Blueprint, Flask, abort, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
@@ -44,6 +45,16 @@ MAX_QUERY = 2048  # longer query strings get the console's 414 page, not a proxy
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OperationalError)
 
 
+class ConsoleCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session (flash messages) on the console's pages only: a
+    webhook or a health check, which never flashes, does not unsign a cookie per request."""
+
+    def open_session(self, app: Flask, request):
+        if not request.path.startswith("/console"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def register_console(app: Flask) -> None:
     """Register every console area's blueprint, each behind CSRF and with HTML errors."""
     from gateway.console.csrf import csrf_protect
@@ -59,6 +70,7 @@ def register_console(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
     )
+    app.session_interface = ConsoleCookieSessions()
     app.after_request(_headers_for_console_paths)
     for code in (404, 405):  # raised while routing, before any console blueprint is chosen
         app.register_error_handler(code, _routing_error)

@@ -56,7 +56,7 @@ class Applicant:
 
 
 def applicant(session: Session, national_id: str, phone: str) -> Applicant:
-    row = session.execute(_APPLICANT, {"a_nid": national_id, "a_phone": phone}).one()
+    row = session.connection().execute(_APPLICANT, {"a_nid": national_id, "a_phone": phone}).one()
     return Applicant(*row[:4], bool(row[4]), row[5] or 0, row[6])
 
 
@@ -90,7 +90,7 @@ def insert_application(session: Session, **values) -> int | None:
     now = utcnow()
     row = {"flags": "", "created_at": now, "updated_at": now, **values}
     stmt = _insert_application(dialect_name(session))
-    return session.execute(stmt, row).scalar()
+    return session.connection().execute(stmt, row).scalar()
 
 
 @functools.cache

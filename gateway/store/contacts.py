@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from gateway.platform.dates import utcnow
@@ -17,9 +17,14 @@ def contact_lang(session: Session, phone: str) -> str | None:
 def phone_history(session: Session, phone: str) -> tuple[str | None, bool]:
     """(the language the phone chose before, whether it has an application), in one
     SELECT: read for each message that opens a dialog."""
-    lang = select(Contact.lang).where(Contact.phone == phone).scalar_subquery()
-    row = session.execute(select(lang, exists().where(Application.phone == phone))).one()
+    row = session.connection().execute(_PHONE_HISTORY, {"the_phone": phone}).one()
     return row[0], bool(row[1])
+
+
+_PHONE_HISTORY = select(
+    select(Contact.lang).where(Contact.phone == bindparam("the_phone")).scalar_subquery(),
+    exists().where(Application.phone == bindparam("the_phone")),
+)
 
 
 def is_opted_out(session: Session, phone: str) -> bool:

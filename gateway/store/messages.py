@@ -40,7 +40,7 @@ def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
     """
     fields = inbound_row(fields)
     stmt = _inbound_insert(session.get_bind().dialect.name, fields.get("external_id") is not None)
-    row = session.execute(stmt, fields).first()
+    row = session.connection().execute(stmt, fields).first()
     if row is not None:
         return row, True
     return _earlier(session, fields), False
@@ -48,7 +48,7 @@ def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
 
 def _earlier(session: Session, fields: dict) -> Row:
     params = {"the_channel": fields["channel"], "the_id": fields["external_id"]}
-    return session.execute(_EARLIER, params).first()
+    return session.connection().execute(_EARLIER, params).first()
 
 
 @functools.cache
@@ -102,7 +102,7 @@ def reply_row(inbound: dict, text: str, segments: int, **fields) -> dict:
 
 
 def add_reply(session: Session, inbound_id: int, reply: dict) -> None:
-    session.execute(MESSAGES.insert(), {**reply, "reply_to_id": inbound_id})
+    session.connection().execute(MESSAGES.insert(), {**reply, "reply_to_id": inbound_id})
 
 
 def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Row, bool]:
@@ -120,7 +120,8 @@ def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Ro
         return row, fresh
     params = {f"in_{k}": v for k, v in inbound.items()}
     params.update((f"out_{k}", v) for k, v in reply.items())
-    row = session.execute(_pg_turn_insert(tuple(inbound), tuple(reply)), params).first()
+    stmt = _pg_turn_insert(tuple(inbound), tuple(reply))
+    row = session.connection().execute(stmt, params).first()
     if row is not None:
         return row, True
     return _earlier(session, inbound), False

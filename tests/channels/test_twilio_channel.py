@@ -170,3 +170,18 @@ def test_a_status_callback_carrying_our_id_finds_a_message_with_no_sid_yet(clien
     db.rollback()
     found = db.get(Message, message.id, populate_existing=True)
     assert (found.status, found.provider_id) == ("delivered", "SM4242")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, "", "وام", "a<b & \"c\" 'd' > e", "line\nnext\r\n\ttab", "]]> <![CDATA[", "&amp;"],
+)
+def test_twiml_is_byte_for_byte_what_twilios_own_library_writes(text):
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from gateway.channels.twilio_sms import twiml
+
+    expected = MessagingResponse()
+    if text:
+        expected.message(text)
+    assert twiml(text).get_data(as_text=True) == str(expected)

@@ -96,3 +96,16 @@ def test_in_production_hsts_and_every_cookie_is_secure(database_url, redis_url, 
     assert signed and all("Secure" in c and "HttpOnly" in c for c in signed)
     assert production.config["SESSION_COOKIE_SECURE"]
     assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("path", "opened"),
+    [("/console/login", True), ("/webhooks/twilio/sms", False), ("/healthz", False)],
+)
+def test_flasks_cookie_session_opens_on_console_pages_only(app, path, opened):
+    """Flash messages need it on the console; a webhook does not unsign a cookie per message."""
+    from flask import session
+    from flask.sessions import NullSession
+
+    with app.test_request_context(path):
+        assert isinstance(session._get_current_object(), NullSession) is not opened
