@@ -6,6 +6,7 @@ https://www.twilio.com/docs/usage/webhooks/webhooks-security
 
 from __future__ import annotations
 
+import functools
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, request
@@ -36,13 +37,18 @@ def verify_signature():
     if not token:
         abort(403)
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not RequestValidator(token).validate(signed_url(), request.form, signature):
+    if not signature or not _validator(token).validate(signed_url(), request.form, signature):
         abort(403)
     return None
 
 
 _TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response>{}</Response>'
 _NO_REPLY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+
+
+@functools.lru_cache(maxsize=2)
+def _validator(token: str) -> RequestValidator:
+    return RequestValidator(token)
 
 
 def twiml(text: str | None) -> Response:

@@ -97,7 +97,12 @@ class SessionStore:
         self._extend = client.register_script(_EXTEND)
 
     def key(self, kind: str, phone: str) -> str:
-        return f"{self.prefix}:{kind}:{self._digest(phone)}"
+        return self.keys_of(phone, (kind,))[0]
+
+    def keys_of(self, phone: str, kinds: tuple[str, ...]) -> list[str]:
+        """The phone's keys of these kinds (one keyed hash for all of them)."""
+        digest = self._digest(phone)
+        return [f"{self.prefix}:{kind}:{digest}" for kind in kinds]
 
     def screen_key(self, phone: str, session_id: str) -> str:
         """A USSD session's screen, keyed by (gateway session id, phone): a gateway that
@@ -132,7 +137,7 @@ class PhoneTurn:
     def __init__(self, store: SessionStore, phone: str, session_id: str | None):
         self.store = store
         self.token = secrets.token_hex(8)
-        self.keys = [store.key(kind, phone) for kind in ("lock", "rate", "session", "answers")]
+        self.keys = store.keys_of(phone, ("lock", "rate", "session", "answers"))
         if session_id is not None:
             self.keys.append(store.screen_key(phone, session_id))
         self.started = time.monotonic()

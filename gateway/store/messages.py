@@ -118,36 +118,35 @@ def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Ro
         if fresh and reply is not None:
             add_reply(session, row.id, reply)
         return row, fresh
-    params = {f"in_{k}": v for k, v in inbound.items()}
-    params.update((f"out_{k}", v) for k, v in reply.items())
-    stmt = _pg_turn_insert(tuple(inbound), tuple(reply))
-    row = session.connection().execute(stmt, params).first()
+    params = {name: inbound[name] for name in _TURN_INBOUND}
+    params.update((f"reply_{name}", reply[name]) for name in _TURN_REPLY)
+    row = session.connection().exec_driver_sql(_PG_TURN, params).first()
     if row is not None:
         return row, True
     return _earlier(session, inbound), False
 
 
-@functools.cache
-def _pg_turn_insert(inbound_columns: tuple[str, ...], reply_columns: tuple[str, ...]):
-    def params(prefix, names):
-        return [bindparam(f"{prefix}_{n}", type_=MESSAGES.c[n].type) for n in names]
-
-    inbound = (
-        dialect_insert("postgresql", MESSAGES)
-        .values(dict(zip(inbound_columns, params("in", inbound_columns), strict=True)))
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(*INBOUND_COLUMNS)
-        .cte("inbound")
-    )
-    reply = (
-        MESSAGES.insert()
-        .from_select(
-            [*reply_columns, "reply_to_id"],
-            select(*params("out", reply_columns), inbound.c.id),
-        )
-        .cte("reply")
-    )
-    return select(*inbound.c).add_cte(reply)
+# The inbound row's fields, then the reply's own (the rest of a reply is its inbound
+# message's or fixed, as the table's defaults give an INSERT through the model): a dialog
+# turn's storage as one fixed statement with few parameters.
+_TURN_INBOUND = ("channel", "external_id", "phone", "text", "segments", "status", "state",
+                 "created_at", "updated_at")  # fmt: skip
+_TURN_REPLY = ("text", "segments", "state", "application_id")
+_PG_TURN = (  # psycopg's parameter style: run as it is, nothing for SQLAlchemy to compile
+    "WITH inbound AS ("
+    " INSERT INTO messages (direction, channel, external_id, phone, text, segments,"
+    " kind, status, state, attempts, created_at, updated_at)"
+    " VALUES ('in', %(channel)s, %(external_id)s, %(phone)s, %(text)s, %(segments)s,"
+    " 'reply', %(status)s, %(state)s, 0, %(created_at)s, %(updated_at)s)"
+    " ON CONFLICT (channel, external_id) DO NOTHING"
+    " RETURNING id, channel, phone, status, state, created_at),"
+    " reply AS ("
+    " INSERT INTO messages (direction, channel, phone, text, segments, kind, status,"
+    " attempts, state, application_id, reply_to_id, created_at, updated_at)"
+    " SELECT 'out', channel, phone, %(reply_text)s, %(reply_segments)s, 'reply', 'sent', 0,"
+    " %(reply_state)s, %(reply_application_id)s, id, created_at, created_at FROM inbound)"
+    " SELECT id, channel, phone, status, state, created_at FROM inbound"
+)
 
 
 def add_outbound_message(
