@@ -7,6 +7,7 @@ renders nothing. May import: gateway.platform.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -24,6 +25,27 @@ def dialect_insert(bind, target):
     a connection or a dialect name."""
     name = bind if isinstance(bind, str) else dialect_name(bind)
     return (pg_insert if name == "postgresql" else sqlite_insert)(target)
+
+
+def run_fixed(session, stmt, params: dict):
+    """Run a statement built once at import, compiled to its dialect's SQL once.
+
+    SQLAlchemy walks a statement for its cache key on every execution, a cost a query
+    with subqueries on the webhook's path feels; a fixed statement needs it once. Only
+    for text and number parameters: values go to the driver as they are, unconverted.
+    """
+    connection = session.connection()
+    sql, defaults, order = _driver_sql(stmt, connection.dialect)
+    values = {**defaults, **params}
+    return connection.exec_driver_sql(sql, tuple(values[n] for n in order) if order else values)
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_sql(stmt, dialect) -> tuple[str, dict, tuple]:
+    compiled = stmt.compile(dialect=dialect)
+    # IN lists of constants expanded once; the caller's parameters are filled in per run
+    state = compiled.construct_expanded_state(compiled.params)
+    return state.statement, dict(state.parameters), tuple(state.positiontup or ())
 
 
 def chunks(rows: Iterable, size: int) -> Iterator[list]:

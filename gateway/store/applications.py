@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, distinct, exists, func, literal, select, true,
 from sqlalchemy.orm import Session
 
 from gateway.platform.dates import utcnow
-from gateway.store import dialect_insert, dialect_name
+from gateway.store import dialect_insert, dialect_name, run_fixed
 from gateway.store.messages import add_outbound_messages
 from gateway.store.models import HOLDING_STATUSES, Application, ApplicationEvent, Pensioner
 
@@ -56,7 +56,7 @@ class Applicant:
 
 
 def applicant(session: Session, national_id: str, phone: str) -> Applicant:
-    row = session.connection().execute(_APPLICANT, {"a_nid": national_id, "a_phone": phone}).one()
+    row = run_fixed(session, _APPLICANT, {"a_nid": national_id, "a_phone": phone}).one()
     return Applicant(*row[:4], bool(row[4]), row[5] or 0, row[6])
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from gateway.platform.dates import utcnow
-from gateway.store import dialect_insert
+from gateway.store import dialect_insert, run_fixed
 from gateway.store.models import Application, Contact
 
 
@@ -17,7 +17,7 @@ def contact_lang(session: Session, phone: str) -> str | None:
 def phone_history(session: Session, phone: str) -> tuple[str | None, bool]:
     """(the language the phone chose before, whether it has an application), in one
     SELECT: read for each message that opens a dialog."""
-    row = session.connection().execute(_PHONE_HISTORY, {"the_phone": phone}).one()
+    row = run_fixed(session, _PHONE_HISTORY, {"the_phone": phone}).one()
     return row[0], bool(row[1])
 
 
