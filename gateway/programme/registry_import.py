@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from collections.abc import Callable
 from itertools import islice
@@ -64,18 +63,19 @@ def parse_registry_row(values: dict, pension_digits: tuple[int, int] = (4, 12)) 
     )
 
 
-_ASCII_DIGITS = re.compile(r"[0-9]+")
 _FLAGS = {"": None, "1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _plain_row(values: dict, digits: tuple[int, int]) -> dict | None:
     """The row's columns when every field is in its plain form; None for the full parsers."""
     national_id, pension = values["national_id"].strip(), values["pension_number"].strip()
-    if not (len(national_id) == 10 and _ASCII_DIGITS.fullmatch(national_id)):
+    if not (len(national_id) == 10 and national_id.isascii() and national_id.isdigit()):
         return None
-    if national_id_check_digit(national_id[:9]) != int(national_id[9]) or len(set(national_id)) < 2:
+    if national_id == national_id[0] * 10:  # one digit ten times passes the check digit
         return None
-    if not (digits[0] <= len(pension) <= digits[1] and _ASCII_DIGITS.fullmatch(pension)):
+    if national_id_check_digit(national_id[:9]) != int(national_id[9]):
+        return None
+    if not (digits[0] <= len(pension) <= digits[1] and pension.isascii() and pension.isdigit()):
         return None
     name = " ".join(normalise_text(values["full_name"]).split())
     code = " ".join(normalise_text(values["association_code"]).split())
