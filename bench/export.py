@@ -57,9 +57,7 @@ def fill_database(url: str) -> None:
     with Session(engine) as session:
         start = 0
         while chunk := list(islice(pensioners, CHUNK)):
-            loader = PensionerLoader(session)
-            loader.add(chunk)
-            loader.finish()
+            PensionerLoader(session).add(chunk, chunk[0]["updated_at"])
             session.connection().execute(
                 Application.__table__.insert(), application_rows(chunk, start)
             )

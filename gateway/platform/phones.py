@@ -23,7 +23,10 @@ _IR_MOBILE = re.compile(
 
 def iranian_mobile(raw: str) -> str | None:
     """E.164 of an Iranian mobile written in a common form, or None (try phonenumbers)."""
-    found = _IR_FORMS.fullmatch(_SEPARATORS.sub("", raw.strip()))
+    raw = raw.strip()
+    if " " in raw or "-" in raw:
+        raw = _SEPARATORS.sub("", raw)
+    found = _IR_FORMS.fullmatch(raw)
     if found is None or not _IR_MOBILE.fullmatch(found.group(1)):
         return None
     return "+98" + found.group(1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from flows.parsing import (
     national_id_check_digit,
@@ -18,6 +19,7 @@ from flows.parsing import (
 from gateway.platform.dates import utcnow
 from gateway.platform.db import Database
 from gateway.platform.phones import iranian_mobile, normalise_phone
+from gateway.platform.writer_thread import WriterThread
 from gateway.programme.staff_files import (
     ImportReport,
     RejectLog,
@@ -61,18 +63,19 @@ def parse_registry_row(values: dict, pension_digits: tuple[int, int] = (4, 12)) 
     )
 
 
-_ASCII_DIGITS = re.compile(r"[0-9]+")
 _FLAGS = {"": None, "1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _plain_row(values: dict, digits: tuple[int, int]) -> dict | None:
     """The row's columns when every field is in its plain form; None for the full parsers."""
     national_id, pension = values["national_id"].strip(), values["pension_number"].strip()
-    if not (len(national_id) == 10 and _ASCII_DIGITS.fullmatch(national_id)):
+    if not (len(national_id) == 10 and national_id.isascii() and national_id.isdigit()):
         return None
-    if national_id_check_digit(national_id[:9]) != int(national_id[9]) or len(set(national_id)) < 2:
+    if national_id == national_id[0] * 10:  # one digit ten times passes the check digit
         return None
-    if not (digits[0] <= len(pension) <= digits[1] and _ASCII_DIGITS.fullmatch(pension)):
+    if national_id_check_digit(national_id[:9]) != int(national_id[9]):
+        return None
+    if not (digits[0] <= len(pension) <= digits[1] and pension.isascii() and pension.isdigit()):
         return None
     name = " ".join(normalise_text(values["full_name"]).split())
     code = " ".join(normalise_text(values["association_code"]).split())
@@ -126,7 +129,7 @@ def import_registry(
     strict: bool = False,
     pension_digits: tuple[int, int] = (4, 12),
     progress: Callable[[int], None] | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
 ) -> ImportReport:
     """Upsert the registry file by national ID; with `strict`, nothing when any row is bad.
 
@@ -150,22 +153,32 @@ def import_registry(
     with RejectLog(rejects_path) as rejects, database.session(write=True) as session:
         checked = checked_rows(path, REGISTRY_COLUMNS, parse, rejects, moved)
         rows = (row for _line, _values, row in checked)
-        loader = store.PensionerLoader(session)
-        while chunk := list(islice(rows, chunk_rows)):
-            now = utcnow()
-            codes = Counter(row["association_code"] for row in chunk)
-            for row in chunk:
-                row["updated_at"] = now
-            store.add_associations(session, codes)
-            loader.add(chunk)
-            if not loader.staged:
-                session.commit()  # short write transactions: SQLite writers keep going
-            imported += len(chunk)
-            per_code.update(codes)
-        loader.finish()
+        with WriterThread(_chunk_writer(session)) as writer:
+            while chunk := list(islice(rows, chunk_rows or CHUNK_ROWS)):
+                codes = Counter(row["association_code"] for row in chunk)
+                writer.put((chunk, codes))
+                imported += len(chunk)
+                per_code.update(codes)
         unnamed = store.unnamed_codes(session, per_code)
     report = rejects.report(imported, unnamed={code: per_code[code] for code in sorted(unnamed)})
     return _recorded(database, actor, path, report)
+
+
+def _chunk_writer(session: Session) -> Callable[[tuple[list[dict], Counter]], None]:
+    """What the writer thread does with each chunk, while the next one is parsed: its
+    associations first (a pensioner's foreign key), then its pensioners; on SQLite a
+    commit after each chunk (short write transactions: other writers keep going), on
+    PostgreSQL one transaction for the whole file, committed by the caller."""
+    loader = store.PensionerLoader(session)
+
+    def write(item: tuple[list[dict], Counter]) -> None:
+        chunk, codes = item
+        store.add_associations(session, codes)
+        loader.add(chunk, utcnow())
+        if not loader.one_transaction:
+            session.commit()
+
+    return write
 
 
 def _recorded(database: Database, actor: str, path: Path, report: ImportReport) -> ImportReport:

@@ -17,6 +17,7 @@ TRUE_WORDS = frozenset({"1", "true", "yes"})
 FALSE_WORDS = frozenset({"0", "false", "no"})
 SHOWN_REJECTS = 20
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")  # or a byte not UTF-8
 
 
 class FileError(ValueError):
@@ -117,12 +118,12 @@ def checked_rows(
 def _named(header: list[str], values: list[str]) -> dict:
     if len(values) != len(header):
         raise RowError(f"expected {len(header)} columns, found {len(values)}")
-    joined = "\t".join(values)
-    if "\ufffd" in joined:
-        raise RowError("not UTF-8 text")
-    if CONTROL_CHARACTERS.search(joined):
+    joined = "".join(values)
+    if _UNREADABLE.search(joined):  # one scan for both; which one, only when found
+        if "\ufffd" in joined:
+            raise RowError("not UTF-8 text")
         raise RowError("a control character (such as NUL) in the text")
-    return dict(zip(header, values, strict=True))
+    return dict(zip(header, values, strict=False))  # lengths checked above
 
 
 def parse_flag(text: str, default: bool) -> bool:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import operator
+import re
+from datetime import datetime
+
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gateway.store import dialect_insert, insert_missing
+from gateway.store import insert_missing
 from gateway.store.models import Association, Pensioner
 
 PENSIONER_COLUMNS = (
@@ -53,62 +58,80 @@ def unnamed_codes(session: Session, codes) -> set[str]:
     return set(session.scalars(stmt))
 
 
+_UPSERT = (
+    f"INSERT INTO pensioners ({_COLUMN_LIST}) {{rows}} "
+    f"ON CONFLICT (national_id) DO UPDATE SET {_UPDATED}"
+)
+_STAGED = ", ".join(PENSIONER_COLUMNS[:-1])
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\n\r]")
 _COPY_WORDS = {None: "\\N", True: "t", False: "f"}
 
 
-def _copy_line(row: dict, number: int) -> str:
-    """A pensioner row in COPY's text format, its line number last (psycopg's write_row
-    adapts each value by its type, a cost a million rows feel)."""
-    fields = [
-        _COPY_WORDS[value] if value is None or value is True or value is False
-        else str(value).translate(_COPY_ESCAPES)
-        for value in map(row.__getitem__, PENSIONER_COLUMNS)
-    ]  # fmt: skip
-    fields.append(str(number))
-    return "\t".join(fields) + "\n"
+def _copy_line(row: dict) -> str:
+    """A pensioner row (without updated_at) in COPY's text format.
+
+    Built by hand: psycopg's write_row adapts each value by its type, a cost a million
+    rows feel. Parsed text is one line with single spaces, so escaping is rarely needed
+    and is looked for in the joined text."""
+    texts = (row["national_id"], row["pension_number"], row["full_name"], row["association_code"])
+    line = "\t".join(texts)
+    if line.count("\t") != 3 or _COPY_SPECIAL.search(line):
+        line = "\t".join([text.translate(_COPY_ESCAPES) for text in texts])
+    mobile = row["mobile"]
+    mobile = _COPY_WORDS[None] if mobile is None else mobile.translate(_COPY_ESCAPES)
+    return f"{line}\t{mobile}\t{_COPY_WORDS[row['eligible']]}\t{_COPY_WORDS[row['prior_loan']]}\n"
 
 
 class PensionerLoader:
-    """Pensioners upserted by national ID as chunks of a file arrive; of one ID's rows the
-    later one wins, within a chunk and across chunks.
+    """Pensioners upserted by national ID a chunk at a time, in file order: of one ID's
+    rows the later one wins, within a chunk (only its last row is kept) and across
+    chunks (a later chunk's upsert overwrites an earlier one's).
 
-    PostgreSQL: each chunk is COPied into one staging table and a single set-based upsert
-    runs at the end, all in the caller's transaction. SQLite: each chunk is upserted at
-    once, and the caller commits between chunks so other writers keep going.
+    PostgreSQL: each chunk is COPied into a staging table and upserted from it, all in
+    the caller's transaction (`one_transaction`). SQLite: each chunk is one executemany
+    of plain tuples (SQLAlchemy's per-row parameter processing would cost more than the
+    insert), and the caller commits between chunks so other writers keep going.
     """
 
     def __init__(self, session: Session):
         self.session = session
-        self.staged = session.get_bind().dialect.name == "postgresql"
-        self.seen = 0
-        if self.staged:
+        dialect = session.get_bind().dialect
+        self.one_transaction = dialect.name == "postgresql"
+        self._stamp = Pensioner.__table__.c.updated_at.type.bind_processor(dialect)
+        if self.one_transaction:
             session.connection().exec_driver_sql(
-                "CREATE TEMP TABLE pensioners_import "
-                "(LIKE pensioners INCLUDING DEFAULTS, line bigint) ON COMMIT DROP"
+                f"CREATE TEMP TABLE pensioners_import ON COMMIT DROP AS "
+                f"SELECT {_STAGED} FROM pensioners WITH NO DATA"
             )
 
-    def add(self, rows: list[dict]) -> None:
-        if not self.staged:
-            latest = list({row["national_id"]: row for row in rows}.values())
-            stmt = dialect_insert(self.session, Pensioner.__table__)
-            updates = {c: stmt.excluded[c] for c in PENSIONER_COLUMNS[1:]}
-            stmt = stmt.on_conflict_do_update(index_elements=["national_id"], set_=updates)
-            self.session.connection().execute(stmt, latest)
+    def add(self, rows: list[dict], updated_at: datetime) -> None:
+        """Upsert these rows, each stamped `updated_at`."""
+        latest = {row["national_id"]: row for row in rows}.values()
+        stamp = self._stamp(updated_at)
+        connection = self.session.connection()
+        if not self.one_transaction:
+            values = f"VALUES ({', '.join('?' * len(PENSIONER_COLUMNS))})"
+            columns = operator.itemgetter(*PENSIONER_COLUMNS[:-1])
+            params = [(*columns(row), stamp) for row in latest]
+            connection.exec_driver_sql(_UPSERT.format(rows=values), params)
             return
-        cursor = self.session.connection().connection.dbapi_connection.cursor()
-        with cursor.copy(f"COPY pensioners_import ({_COLUMN_LIST}, line) FROM STDIN") as copy:
-            copy.write("".join(map(_copy_line, rows, range(self.seen, self.seen + len(rows)))))
-        self.seen += len(rows)
+        self._copy(connection, "".join(map(_copy_line, latest)))
+        staged = f"SELECT {_STAGED}, %(stamp)s FROM pensioners_import"
+        connection.exec_driver_sql(_UPSERT.format(rows=staged), {"stamp": stamp})
+        connection.exec_driver_sql("TRUNCATE pensioners_import")
 
-    def finish(self) -> None:
-        if self.staged:
-            self.session.connection().exec_driver_sql(
-                f"INSERT INTO pensioners ({_COLUMN_LIST}) "
-                f"SELECT DISTINCT ON (national_id) {_COLUMN_LIST} FROM pensioners_import "
-                f"ORDER BY national_id, line DESC "
-                f"ON CONFLICT (national_id) DO UPDATE SET {_UPDATED}"
-            )
+    def _copy(self, connection, text: str) -> None:
+        """COPY the text into the staging table; a driver error raised as SQLAlchemy's
+        (as every other statement's is), so callers handle one kind of database error."""
+        dbapi = connection.dialect.loaded_dbapi
+        statement = f"COPY pensioners_import ({_STAGED}) FROM STDIN"
+        try:
+            cursor = connection.connection.dbapi_connection.cursor()
+            with cursor, cursor.copy(statement) as copy:
+                copy.write(text)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, dbapi.Error) from None
 
 
 def save_association_name(session: Session, code: str, name: str | None) -> Association | None:

@@ -6,14 +6,18 @@ import csv
 import hashlib
 import json
 import logging
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gateway.cli import cli
 from gateway.platform import services
+from gateway.platform.dates import utcnow
+from gateway.programme import registry_import
 from gateway.programme.registry_import import (
     REGISTRY_COLUMNS,
     RowError,
@@ -22,6 +26,7 @@ from gateway.programme.registry_import import (
     parse_registry_row,
 )
 from gateway.store.models import Association, AuditEvent, Pensioner
+from gateway.store.registry import PensionerLoader
 
 HEADER = ",".join(REGISTRY_COLUMNS)
 GOOD_ID, OTHER_ID, THIRD_ID = "0012345679", "1234567891", "0084575948"
@@ -338,3 +343,72 @@ def test_text_that_means_something_to_copy_is_stored_as_written(
     result = invoke(cli_env, "registry", "import", path)
     assert result.exit_code == 0, result.output
     assert {nid: p.full_name for nid, p in pensioners(db).items()} == names
+
+
+def fail_on_second_chunk(monkeypatch, error: BaseException) -> None:
+    """Chunks of two rows; the writer thread stores the first and fails on the second."""
+    monkeypatch.setattr(registry_import, "CHUNK_ROWS", 2)
+    add = PensionerLoader.add
+
+    def add_then_fail(loader, rows, updated_at):
+        if loader.session.info.setdefault("chunks", 0):
+            raise error
+        loader.session.info["chunks"] += 1
+        add(loader, rows, updated_at)
+
+    monkeypatch.setattr(PensionerLoader, "add", add_then_fail)
+
+
+def test_a_database_error_mid_file_is_one_line_and_postgresql_keeps_nothing(
+    app, associations, db, cli_env, tmp_path, monkeypatch
+):
+    """PostgreSQL imports the file in one transaction; SQLite keeps the chunks committed."""
+    fail_on_second_chunk(monkeypatch, OperationalError("COPY", None, Exception("gone")))
+    path = write(
+        tmp_path,
+        f"{GOOD_ID},123456,علی,08,,1,0",
+        f"{OTHER_ID},123457,رضا,08,,1,0",
+        f"{THIRD_ID},123458,مریم,08,,1,0",
+    )
+    result = invoke(cli_env, "registry", "import", path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: the database did not answer (OperationalError); try again when it does"
+    ]
+    on_postgresql = db.get_bind().dialect.name == "postgresql"
+    assert sorted(pensioners(db)) == ([] if on_postgresql else [GOOD_ID, OTHER_ID])
+
+
+def test_an_error_while_parsing_stops_the_writer_and_postgresql_keeps_nothing(
+    app, associations, db, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(registry_import, "CHUNK_ROWS", 2)
+    write(tmp_path, *(f"{GOOD_ID},{123456 + n},علی,08,,1,0" for n in range(2500)))
+    calls = []
+
+    def progress(position):
+        calls.append(position)
+        if len(calls) == 2:  # line 2000: chunks written already
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_registry(
+            services.database(), tmp_path / "registry.csv", tmp_path / "r.csv", "test",
+            progress=progress,
+        )  # fmt: skip
+    assert not any(thread.name == "writer" for thread in threading.enumerate())
+    stored = pensioners(db)
+    if db.get_bind().dialect.name == "postgresql":
+        assert stored == {}
+    else:  # each chunk committed: the last one written is one the parser had reached
+        assert int(stored[GOOD_ID].pension_number) < 123456 + 2000
+
+
+def test_a_failed_copy_is_raised_as_sqlalchemys_error_like_every_statement(app, associations, db):
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    loader = PensionerLoader(db)
+    db.connection().exec_driver_sql("DROP TABLE pensioners_import")
+    with pytest.raises(ProgrammingError):
+        loader.add([parse_registry_row(row())], utcnow())
+    db.rollback()
