@@ -356,17 +356,13 @@ def register_pensioners(dialogs: list[Dialog]) -> None:
     with Session(engine) as session, session.begin():
         seed_demo_data(session, 0, "Asia/Tehran")
         codes = sorted(association_codes(session))
-        now = utcnow()
-        loader = PensionerLoader(session)
-        loader.add(
-            [
-                {"national_id": d.national_id, "pension_number": d.pension_number,
-                 "full_name": f"Bench {d.index}", "association_code": codes[d.index % len(codes)],
-                 "mobile": d.phone, "eligible": True, "prior_loan": False, "updated_at": now}
-                for d in dialogs
-            ]
-        )  # fmt: skip
-        loader.finish()
+        rows = [
+            {"national_id": d.national_id, "pension_number": d.pension_number,
+             "full_name": f"Bench {d.index}", "association_code": codes[d.index % len(codes)],
+             "mobile": d.phone, "eligible": True, "prior_loan": False}
+            for d in dialogs
+        ]  # fmt: skip
+        PensionerLoader(session).add(rows, utcnow())
     engine.dispose()
 
 

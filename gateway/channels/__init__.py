@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import importlib
-import unicodedata
+import re
 
 from flask import Flask, abort
 
@@ -32,12 +32,16 @@ def register_channels(app: Flask, settings: Settings) -> None:
         app.register_blueprint(importlib.import_module(CHANNEL_MODULES[name]).bp)
 
 
+# Unicode's control (Cc) and surrogate (Cs) characters, the whole of both categories.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def carrier_field(value: str | None, max_length: int = 256) -> str | None:
     """A carrier's identifier or phone as it may be stored and looked up: control
     characters (a NUL that PostgreSQL refuses) dropped, trimmed, cut; empty is None."""
     if value is None:
         return None
-    kept = "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cs"))
+    kept = CONTROL_CHARACTERS.sub("", value)
     return kept.strip()[:max_length] or None
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
-import unicodedata
 from dataclasses import dataclass
 
 from flows.engine import final_reply, funnel_steps, is_unfinished, step
@@ -75,11 +75,13 @@ class Outcome:
         return (self.text or "")[4:]
 
 
+# Unicode's control (Cc) and surrogate (Cs) characters, tab and newline aside.
+_CONTROL_BUT_TAB_AND_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def clean_body(text: str) -> tuple[str, bool]:
     """Drop control characters (NUL breaks PostgreSQL) and cut overlong bodies."""
-    text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    text = _CONTROL_BUT_TAB_AND_NEWLINE.sub("", text)
     return text[:MAX_BODY], len(text) > MAX_BODY
 
 
