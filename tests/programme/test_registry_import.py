@@ -306,6 +306,13 @@ def test_an_association_no_quotas_file_has_named_is_created_and_reported(
     db.rollback()
     assert db.get(Association, "THR").name is None
     assert pensioners(db)[GOOD_ID].association_code == "THR"
+    # No foreign key holds this (migration 0008): the import itself creates every code.
+    orphans = (
+        select(func.count())
+        .select_from(Pensioner)
+        .outerjoin(Association, Association.code == Pensioner.association_code)
+    )
+    assert db.scalar(orphans.where(Association.code.is_(None))) == 0
 
 
 def test_every_import_is_audited_with_the_files_hash_and_counts(

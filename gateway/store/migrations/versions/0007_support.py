@@ -1,7 +1,7 @@
 """support inbox: one item per phone while its question is unanswered
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 11:30:00
 """
 
