@@ -165,10 +165,17 @@ def add_outbound_message(
     cause) is kept as it is and None is returned: nothing new to send.
     """
     row = _outbound_row(phone, text, kind, application_id, utcnow(), idempotency_key, status)
-    stmt = dialect_insert(session, MESSAGES).values(row)
-    if idempotency_key is not None:
+    stmt = _outbound_insert(dialect_name(session), idempotency_key is not None)
+    return session.connection().execute(stmt, row).scalar_one_or_none()
+
+
+@functools.cache
+def _outbound_insert(dialect: str, keyed: bool):
+    """Built once per kind: a statement built per call is walked for its cache key again."""
+    stmt = dialect_insert(dialect, MESSAGES)
+    if keyed:
         stmt = stmt.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return session.execute(stmt.returning(MESSAGES.c.id)).scalar_one_or_none()
+    return stmt.returning(MESSAGES.c.id)
 
 
 def add_outbound_messages(session: Session, rows: list[tuple]) -> list[int]:
@@ -209,13 +216,19 @@ def _outbound_row(phone, text, kind, application_id, now, key=None, status="queu
 
 def cancel_scheduled(session: Session, phone: str, kind: str) -> None:
     """Cancel this phone's messages of `kind` still scheduled."""
-    stmt = update(Message).where(
-        Message.direction == "out",
-        Message.phone == phone,
-        Message.kind == kind,
-        Message.status == "scheduled",
+    session.connection().execute(_CANCEL_SCHEDULED, {"the_phone": phone, "the_kind": kind})
+
+
+_CANCEL_SCHEDULED = (
+    MESSAGES.update()
+    .where(
+        MESSAGES.c.direction == "out",
+        MESSAGES.c.phone == bindparam("the_phone"),
+        MESSAGES.c.kind == bindparam("the_kind"),
+        MESSAGES.c.status == "scheduled",
     )
-    session.execute(stmt.values(status="cancelled"))
+    .values(status="cancelled")
+)
 
 
 def add_message_event(session: Session, message_id: int, status: str, error_code=None, detail=None):
