@@ -12,10 +12,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from sqlalchemy.orm import Session
 
 from gateway.platform.dates import iso_utc, jalali_datetime, jalali_of_day, utcnow
+from gateway.platform.xlsx_sheet import SheetFullError, write_sheet
 from gateway.programme.staff_files import file_sha256
 from gateway.store.audit import add_audit_event
 from gateway.store.export_copy import FormulaRule, copy_export_csv, local_day_span
@@ -61,13 +61,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _E164_TEXT = r"\+\d{8,15}"
 _E164 = re.compile(_E164_TEXT)
 FORMULA_RULE = FormulaRule(_FORMULA_START, _E164_TEXT)  # escape_formula's, for SQL
-# Text stays text in every XLSX the gateway writes: never a formula, a number or a link.
-XLSX_OPTIONS = {
-    "constant_memory": True,
-    "strings_to_formulas": False,
-    "strings_to_numbers": False,
-    "strings_to_urls": False,
-}
 
 
 class ExportError(ValueError):
@@ -229,26 +222,16 @@ def xlsx_cells(row: list) -> list:
 
 
 def _write_xlsx(path: Path, rows: Iterable[list]) -> int:
-    """XLSX in constant memory, right to left, with widths, a frozen header row and a
-    filter on it; text is never turned into formulas, numbers or links."""
-    workbook = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
-    sheet = workbook.add_worksheet("registrations")
-    sheet.right_to_left()
-    header = workbook.add_format({"bold": True, "bg_color": "#EEF2F6", "border": 1})
-    for column, name in enumerate(EXPORT_COLUMNS):
-        sheet.set_column(column, column, XLSX_HEADERS[name][1])
-    sheet.write_row(0, 0, [XLSX_HEADERS[name][0] for name in EXPORT_COLUMNS], header)
-    sheet.freeze_panes(1, 0)
-    count = 0
+    """XLSX for people (xlsx_sheet): right to left, widths, a frozen header row and a
+    filter on it, Persian words; text stays text."""
     try:
-        for count, row in enumerate(rows, 1):
-            if count > XLSX_MAX_ROWS:
-                raise ExportError(f"XLSX holds at most {XLSX_MAX_ROWS} rows: use CSV or filters")
-            sheet.write_row(count, 0, xlsx_cells(row))
-        sheet.autofilter(0, 0, count, len(EXPORT_COLUMNS) - 1)
-    finally:
-        workbook.close()
-    return count
+        return write_sheet(
+            str(path), "registrations", [XLSX_HEADERS[name][0] for name in EXPORT_COLUMNS],
+            [XLSX_HEADERS[name][1] for name in EXPORT_COLUMNS], map(xlsx_cells, rows),
+            autofilter=True, max_rows=XLSX_MAX_ROWS,
+        )  # fmt: skip
+    except SheetFullError:
+        raise ExportError(f"XLSX holds at most {XLSX_MAX_ROWS} rows: use CSV or filters") from None
 
 
 def export_filters(filters: RegistrationFilters) -> dict:
