@@ -66,18 +66,19 @@ def parse_moment(text: str, timezone: str) -> datetime:
 
 def jalali_date(moment: datetime, timezone: str) -> str:
     """`1404/09/01`: the Jalali date of a moment in the programme time zone."""
-    return _jalali_of(moment.astimezone(_zone(timezone)).date())
+    return jalali_of_day(moment.astimezone(_zone(timezone)).date())
 
 
 def jalali_datetime(moment: datetime, timezone: str) -> str:
     """`1404/09/01 08:30`: as the export's created_at_jalali column."""
     local = moment.astimezone(_zone(timezone))
-    return f"{_jalali_of(local.date())} {local.hour:02d}:{local.minute:02d}"
+    return f"{jalali_of_day(local.date())} {local.hour:02d}:{local.minute:02d}"
 
 
 @functools.lru_cache(maxsize=4096)
-def _jalali_of(day: date) -> str:
-    """A Gregorian day in Jalali (an export's 400,000 rows fall on a few hundred days)."""
+def jalali_of_day(day: date) -> str:
+    """A Gregorian day in Jalali, `1404/09/01` (an export's 400,000 rows fall on a few
+    hundred days)."""
     return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
 
 

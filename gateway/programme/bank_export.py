@@ -8,14 +8,17 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from sqlalchemy.orm import Session
 
-from gateway.platform.dates import iso_utc, jalali_datetime
+from gateway.platform.dates import iso_utc, jalali_datetime, jalali_of_day, utcnow
+from gateway.platform.xlsx_sheet import SheetFullError, write_sheet
 from gateway.programme.staff_files import file_sha256
 from gateway.store.audit import add_audit_event
+from gateway.store.export_copy import FormulaRule, copy_export_csv, local_day_span
 from gateway.store.registrations import RegistrationFilters, stream_export_rows
 
 EXPORT_COLUMNS = (
@@ -55,14 +58,9 @@ _WORD_COLUMNS = {EXPORT_COLUMNS.index(name): words for name, words in XLSX_WORDS
 PROGRESS_EVERY = 1000
 XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet, below the header
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_E164 = re.compile(r"\+\d{8,15}")
-# Text stays text in every XLSX the gateway writes: never a formula, a number or a link.
-XLSX_OPTIONS = {
-    "constant_memory": True,
-    "strings_to_formulas": False,
-    "strings_to_numbers": False,
-    "strings_to_urls": False,
-}
+_E164_TEXT = r"\+\d{8,15}"
+_E164 = re.compile(_E164_TEXT)
+FORMULA_RULE = FormulaRule(_FORMULA_START, _E164_TEXT)  # escape_formula's, for SQL
 
 
 class ExportError(ValueError):
@@ -130,11 +128,14 @@ def export_registrations(
         raise ExportError(f"unknown format {fmt!r}; use {' or '.join(FORMATS)}")
     out_path = Path(out_path)
     partial = _private_temp_file(out_path)
-    cells = (export_cells(row, timezone) for row in stream_export_rows(session, filters))
-    if progress is not None:
-        cells = _reporting(cells, progress)
     try:
-        rows = (_write_csv if fmt == "csv" else _write_xlsx)(partial, cells)
+        if fmt == "csv" and session.get_bind().dialect.name == "postgresql":
+            rows = write_csv_by_copy(session, partial, filters, timezone, progress)
+        else:
+            cells = formatted_rows(session, filters, timezone)
+            if progress is not None:
+                cells = _reporting(cells, progress)
+            rows = (write_csv if fmt == "csv" else _write_xlsx)(partial, cells)
         os.replace(partial, out_path)
     finally:
         partial.unlink(missing_ok=True)
@@ -153,6 +154,11 @@ def _private_temp_file(out_path: Path) -> Path:
     return Path(name)
 
 
+def formatted_rows(session: Session, filters, timezone: str) -> Iterator[list]:
+    """The export's rows formatted here (SQLite's CSV, and every XLSX)."""
+    return (export_cells(row, timezone) for row in stream_export_rows(session, filters))
+
+
 def _reporting(rows: Iterable[list], progress: Callable[[int], None]) -> Iterator[list]:
     for count, row in enumerate(rows, 1):
         if count % PROGRESS_EVERY == 0:
@@ -160,7 +166,8 @@ def _reporting(rows: Iterable[list], progress: Callable[[int], None]) -> Iterato
         yield row
 
 
-def _write_csv(path: Path, rows: Iterable[list]) -> int:
+def write_csv(path: Path, rows: Iterable[list]) -> int:
+    """The bank's CSV of formatted rows: csv.writer's default dialect, UTF-8 with BOM."""
     count = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
@@ -168,6 +175,38 @@ def _write_csv(path: Path, rows: Iterable[list]) -> int:
         for count, row in enumerate(rows, 1):  # noqa: B007
             writer.writerow(row)
     return count
+
+
+def write_csv_by_copy(
+    session: Session, path: Path, filters, timezone: str, progress: Callable | None = None
+) -> int:
+    """write_csv's file, byte for byte, with PostgreSQL formatting the rows (export_copy)
+    on a core of its own; here each row only gets csv.writer's line end."""
+    count = 0
+    with open(path, "wb") as handle:
+        handle.write(b"\xef\xbb\xbf" + ",".join(EXPORT_COLUMNS).encode() + b"\r\n")
+        lines: list = []
+        rows = copy_export_csv(
+            session, filters, FORMULA_RULE, timezone, _jalali_days(session, timezone)
+        )
+        for count, row in enumerate(rows, 1):
+            lines += (row[:-1], b"\r\n")
+            if count % PROGRESS_EVERY == 0:
+                handle.write(b"".join(lines))
+                lines.clear()
+                if progress is not None:
+                    progress(count)
+        handle.write(b"".join(lines))
+    return count
+
+
+def _jalali_days(session: Session, timezone: str) -> tuple[date, list[str]]:
+    """Every day an exported row can fall on, from the first application's to tomorrow
+    (rows still arriving), with its Jalali text: (first day, texts)."""
+    tomorrow = utcnow().astimezone(ZoneInfo(timezone)).date() + timedelta(days=1)
+    first, last = local_day_span(session, timezone) or (tomorrow, tomorrow)
+    days = (max(last, tomorrow) - first).days + 1
+    return first, [jalali_of_day(first + timedelta(days=n)) for n in range(days)]
 
 
 def xlsx_cells(row: list) -> list:
@@ -183,26 +222,16 @@ def xlsx_cells(row: list) -> list:
 
 
 def _write_xlsx(path: Path, rows: Iterable[list]) -> int:
-    """XLSX in constant memory, right to left, with widths, a frozen header row and a
-    filter on it; text is never turned into formulas, numbers or links."""
-    workbook = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
-    sheet = workbook.add_worksheet("registrations")
-    sheet.right_to_left()
-    header = workbook.add_format({"bold": True, "bg_color": "#EEF2F6", "border": 1})
-    for column, name in enumerate(EXPORT_COLUMNS):
-        sheet.set_column(column, column, XLSX_HEADERS[name][1])
-    sheet.write_row(0, 0, [XLSX_HEADERS[name][0] for name in EXPORT_COLUMNS], header)
-    sheet.freeze_panes(1, 0)
-    count = 0
+    """XLSX for people (xlsx_sheet): right to left, widths, a frozen header row and a
+    filter on it, Persian words; text stays text."""
     try:
-        for count, row in enumerate(rows, 1):
-            if count > XLSX_MAX_ROWS:
-                raise ExportError(f"XLSX holds at most {XLSX_MAX_ROWS} rows: use CSV or filters")
-            sheet.write_row(count, 0, xlsx_cells(row))
-        sheet.autofilter(0, 0, count, len(EXPORT_COLUMNS) - 1)
-    finally:
-        workbook.close()
-    return count
+        return write_sheet(
+            str(path), "registrations", [XLSX_HEADERS[name][0] for name in EXPORT_COLUMNS],
+            [XLSX_HEADERS[name][1] for name in EXPORT_COLUMNS], map(xlsx_cells, rows),
+            autofilter=True, max_rows=XLSX_MAX_ROWS,
+        )  # fmt: skip
+    except SheetFullError:
+        raise ExportError(f"XLSX holds at most {XLSX_MAX_ROWS} rows: use CSV or filters") from None
 
 
 def export_filters(filters: RegistrationFilters) -> dict:

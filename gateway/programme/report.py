@@ -8,10 +8,10 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from sqlalchemy.orm import Session
 
-from gateway.programme.bank_export import XLSX_HEADERS, XLSX_OPTIONS, XLSX_WORDS, escape_formula
+from gateway.platform.xlsx_sheet import write_sheet
+from gateway.programme.bank_export import XLSX_HEADERS, XLSX_WORDS, escape_formula
 from gateway.store import report as store
 from gateway.store.models import REASONS
 
@@ -98,16 +98,11 @@ def report_csv(rows: list[ReportRow]) -> bytes:
 def report_xlsx(rows: list[ReportRow]) -> bytes:
     """For people: Persian headers, right to left, numbers as numbers, a frozen header."""
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {**XLSX_OPTIONS, "constant_memory": False})
-    sheet = workbook.add_worksheet("report")
-    sheet.right_to_left()
-    header = workbook.add_format({"bold": True, "bg_color": "#EEF2F6", "border": 1})
-    sheet.write_row(0, 0, [_XLSX_TITLES.get(column, column) for column in REPORT_COLUMNS], header)
-    sheet.set_column(0, len(REPORT_COLUMNS) - 1, 14)
-    sheet.freeze_panes(1, 0)
-    for number, row in enumerate(rows, 1):
-        sheet.write_row(number, 0, [_cell(row.value(column)) for column in REPORT_COLUMNS])
-    workbook.close()
+    write_sheet(
+        out, "report", [_XLSX_TITLES.get(column, column) for column in REPORT_COLUMNS],
+        [14] * len(REPORT_COLUMNS),
+        ([_cell(row.value(column)) for column in REPORT_COLUMNS] for row in rows),
+    )  # fmt: skip
     return out.getvalue()
 
 

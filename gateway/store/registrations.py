@@ -119,10 +119,10 @@ def find_registration(session: Session, tracking_code: str, scope: str | None):
     return None if row is None else tuple(row)
 
 
-def stream_export_rows(session: Session, filters: RegistrationFilters) -> Iterator[Row]:
-    """The bank export's rows in application order, read in batches (a server-side cursor
-    on PostgreSQL). `mobile` is the registry's, or the phone that applied when it has none."""
-    stmt = select(
+def export_columns() -> list:
+    """The bank export's columns as stored (`mobile` is the registry's, or the phone that
+    applied when it has none), in EXPORT_COLUMNS order but the Jalali one."""
+    return [
         Application.tracking_code,
         Application.national_id,
         Application.pension_number,
@@ -136,7 +136,13 @@ def stream_export_rows(session: Session, filters: RegistrationFilters) -> Iterat
         Application.channel,
         Application.created_at,
         Application.decided_at,
-    )
-    stmt = registration_query(stmt, filters, None).order_by(Application.id)
+    ]
+
+
+def stream_export_rows(session: Session, filters: RegistrationFilters) -> Iterator[Row]:
+    """The bank export's rows in application order, read in batches (a server-side cursor
+    on PostgreSQL)."""
+    stmt = registration_query(select(*export_columns()), filters, None)
+    stmt = stmt.order_by(Application.id)
     result = session.execute(stmt, execution_options={"yield_per": STREAM_BATCH})
     yield from result
