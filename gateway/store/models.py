@@ -103,8 +103,9 @@ class Pensioner(Base):
     national_id: Mapped[str] = mapped_column(String(10), primary_key=True)
     pension_number: Mapped[str] = mapped_column(String(12))
     full_name: Mapped[str] = mapped_column(String(200))
-    # No foreign key (migration 0008): the import creates the codes first, in its transaction.
-    association_code: Mapped[str] = mapped_column(String(16), index=True)
+    # No foreign key nor index (migration 0008): the import creates the codes first, in its
+    # transaction, and no query looks pensioners up by code.
+    association_code: Mapped[str] = mapped_column(String(16))
     mobile: Mapped[str | None] = mapped_column(String(16))
     eligible: Mapped[bool] = mapped_column(Boolean, default=True)
     prior_loan: Mapped[bool] = mapped_column(Boolean, default=False)
