@@ -93,6 +93,20 @@ def applications(db, programme):
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium")
+# The two screens every console page is checked at: an office desktop and a phone.
+SCREENS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def browser_sign_in(browser, base: str, username: str, viewport=SCREENS["desktop"], **options):
+    """A Chromium page signed in to the console as `username`, on the page its role starts
+    at (`options` go to the new page, e.g. accept_downloads)."""
+    page = browser.new_page(viewport=viewport, **options)
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/console/login" not in url)
+    return page
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ from sqlalchemy import select
 from gateway.store.models import Application
 from tests.channels.live import TwilioPhone, post_form
 from tests.channels.twilio_client import TOKEN
-from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
+from tests.console.conftest import ARTIFACTS, browser_sign_in, needs_chromium
 from tests.console.pensioners import add_registry, register
 
 HTTP_TOKEN = "kannel-secret"
 
 pytestmark = needs_chromium
-SCREEN = {"width": 1366, "height": 900}
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 HTTP_TOKEN = "kannel-shared-secret"
 
@@ -25,17 +24,6 @@ def settings_overrides():
     return {"TWILIO_AUTH_TOKEN": TOKEN, "HTTP_SMS_TOKEN": HTTP_TOKEN}
 
 
-def sign_in_operator(browser, base: str):
-    """Sign in as the operator; operators land on the monitor."""
-    page = browser.new_page(viewport=SCREEN)
-    page.goto(f"{base}/console/")
-    page.fill("input[name=username]", "operator")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/console/monitor")
-    return page
-
-
 def shown(page, selector: str) -> int:
     """The raw number behind a cell the monitor drew (it shows Persian digits)."""
     return int(page.get_attribute(selector, "data-value"))
@@ -43,7 +31,7 @@ def shown(page, selector: str) -> int:
 
 def test_the_monitor_counts_move_while_messages_arrive(browser, live, db):
     nid = add_registry(db, 1)[0]
-    page = sign_in_operator(browser, live)
+    page = browser_sign_in(browser, live, "operator")  # operators land on the monitor
     started = "#funnel td[data-step=started] + td"
     page.wait_for_selector(started)
     assert shown(page, started) == 0
@@ -68,7 +56,7 @@ def test_find_a_conversation_by_national_id(browser, live, db):
     nid = add_registry(db, 1)[0]
     register("+989121000003", nid)
     code = db.scalar(select(Application.tracking_code))
-    page = sign_in_operator(browser, live)
+    page = browser_sign_in(browser, live, "operator")  # operators land on the monitor
     page.click("a[href='/console/conversations']")
     page.fill("input[name=q]", nid.translate(PERSIAN))  # typed on a Persian keyboard
     page.click("form[role=search] button[type=submit]")
@@ -83,7 +71,7 @@ def test_find_a_conversation_by_national_id(browser, live, db):
 
 def test_run_a_registration_in_the_simulator(browser, live, db):
     nid = add_registry(db, 1)[0]
-    page = sign_in_operator(browser, live)
+    page = browser_sign_in(browser, live, "operator")  # operators land on the monitor
     page.click("a[href='/console/simulator']")
     page.fill("#sim-phone", "09121000004")
     for n, text in enumerate(("وام", nid, "123456", "1"), start=1):

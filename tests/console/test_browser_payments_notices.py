@@ -7,21 +7,10 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from tests.console.browser_checks import page_problems
-from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
+from tests.console.conftest import ARTIFACTS, SCREENS, browser_sign_in, needs_chromium
 
 pytestmark = needs_chromium
-SCREENS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEXT = "جلسه توجیهی وام شنبه ساعت ۱۰ در کانون برگزار می‌شود."
-
-
-def open_signed_in(browser, base: str, username: str, viewport):
-    page = browser.new_page(viewport=viewport)
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
 @pytest.mark.parametrize("screen", SCREENS)
@@ -36,7 +25,7 @@ def test_head_office_uploads_the_bank_file_and_sees_counts_and_rejects(
         "12345674,0000534722,paid,2026-11-25T08:30:00Z,BNK-2,\n",
         "utf-8",
     )
-    page = open_signed_in(browser, live, "office", SCREENS[screen])
+    page = browser_sign_in(browser, live, "office", SCREENS[screen])
     page.goto(f"{live}/console/payments")
     assert page_problems(page) == []
     page.set_input_files("input[type=file]", str(bank))
@@ -52,7 +41,7 @@ def test_head_office_uploads_the_bank_file_and_sees_counts_and_rejects(
 
 @pytest.mark.parametrize("screen", SCREENS)
 def test_admin_counts_confirms_and_follows_a_notice(browser, live, applications, redis, screen):
-    page = open_signed_in(browser, live, "admin", SCREENS[screen])
+    page = browser_sign_in(browser, live, "admin", SCREENS[screen])
     page.goto(f"{live}/console/notices")
     assert page_problems(page) == []
     page.select_option("select[name=status]", "approved")

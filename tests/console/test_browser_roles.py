@@ -12,13 +12,12 @@ from gateway.store.applications import add_event
 from gateway.store.audit import add_audit_event
 from gateway.store.models import Application
 from tests.console.browser_checks import page_problems
-from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
+from tests.console.conftest import ARTIFACTS, SCREENS, browser_sign_in, needs_chromium
 from tests.console.pensioners import decide_all, national_id, send_all, text_in
 from tests.console.test_monitor import refuse
 from tests.factories import add_application, add_pensioner
 
 pytestmark = needs_chromium
-SCREENS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 NAMES = ["علی رضایی", "مریم احمدی نژاد", "حسن کریمی", "زهرا موسوی", "محمدحسین صادقی‌پور"]
 LONG_TEXT = "سلام، من پیامک ثبت‌نام وام را فرستادم ولی پاسخی نیامد " * 4 + "x" * 80
 
@@ -58,16 +57,6 @@ def world(app, db, users, redis):
         ),
         "nid": nids[1],
     }
-
-
-def sign_in(browser, base: str, username: str, screen: str):
-    page = browser.new_page(viewport=SCREENS[screen])
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/console/**")
-    return page
 
 
 def open_conversation(page, base: str, world: dict) -> None:
@@ -127,7 +116,7 @@ DOCUMENTED = {
 def test_every_page_of_a_role_fits_the_screen_and_shows_words_not_codes(
     browser, live, world, username, screen
 ):
-    page = sign_in(browser, live, username, screen)
+    page = browser_sign_in(browser, live, username, SCREENS[screen])
     found = {}
     for name in ROLE_PAGES[username]:
         PAGES[name](page, live, world)
@@ -140,7 +129,7 @@ def test_every_page_of_a_role_fits_the_screen_and_shows_words_not_codes(
 
 
 def test_the_checks_catch_a_raw_code_a_cut_text_content_off_screen_and_a_dot(browser, live, users):
-    page = sign_in(browser, live, "admin", "phone")
+    page = browser_sign_in(browser, live, "admin", SCREENS["phone"])
     page.goto(f"{live}/console/registrations")
     assert page_problems(page) == []
     page.evaluate("""() => {

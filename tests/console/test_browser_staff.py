@@ -8,22 +8,10 @@ from sqlalchemy import select
 
 from gateway.programme.bank_export import EXPORT_COLUMNS, XLSX_HEADERS
 from gateway.store.models import Quota
-from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
+from tests.console.conftest import ARTIFACTS, PASSWORD, SCREENS, browser_sign_in, needs_chromium
 from tests.factories import add_application, add_pensioner
 
 pytestmark = needs_chromium
-OFFICE_SCREEN = {"width": 1366, "height": 768}
-PHONE_SCREEN = {"width": 390, "height": 844}
-
-
-def open_signed_in(browser, base: str, username: str, viewport=OFFICE_SCREEN):
-    page = browser.new_page(viewport=viewport, accept_downloads=True)
-    page.goto(f"{base}/console/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}/console/")
-    return page
 
 
 def run_jobs(redis, queue: str) -> None:
@@ -31,7 +19,7 @@ def run_jobs(redis, queue: str) -> None:
 
 
 def test_sign_in_and_see_registrations_right_to_left_on_a_phone(browser, live, applications):
-    page = browser.new_page(viewport=PHONE_SCREEN)
+    page = browser.new_page(viewport=SCREENS["phone"])
     page.goto(f"{live}/console/login")
     page.fill("input[name=username]", "tehran")
     page.fill("input[name=password]", "wrong password")
@@ -42,12 +30,12 @@ def test_sign_in_and_see_registrations_right_to_left_on_a_phone(browser, live, a
     page.wait_for_url(f"{live}/console/registrations")
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.locator("tbody tr[data-tracking-code]").count() == 1  # association 08 only
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"] + 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= SCREENS["phone"]["width"] + 1
     page.screenshot(path=str(ARTIFACTS / "console-registrations-phone.png"), full_page=True)
 
 
 def test_export_and_download_an_xlsx(browser, live, applications, redis, tmp_path):
-    page = open_signed_in(browser, live, "admin")
+    page = browser_sign_in(browser, live, "admin", accept_downloads=True)
     page.click("a[href='/console/exports']")
     page.select_option("select[name=format]", "xlsx")
     page.click("form.filters button[type=submit]")
@@ -74,7 +62,7 @@ def test_raise_a_quota_and_the_waitlisted_application_is_approved(
     quota = db.scalar(select(Quota).where(Quota.association_code == "08", Quota.phase == 1))
     quota.used, quota.waitlisted = 2, 1
     db.commit()
-    page = open_signed_in(browser, live, "admin")
+    page = browser_sign_in(browser, live, "admin", accept_downloads=True)
     page.click("a[href='/console/quotas']")
     page.locator("tr[data-quota='08-1'] input.limit").fill("3")
     page.click("#limits-1 button[type=submit]")

@@ -12,14 +12,12 @@ from gateway.store.models import Message, SupportItem
 from tests.channels.live import TwilioPhone
 from tests.channels.twilio_client import TOKEN
 from tests.console.browser_checks import page_problems
-from tests.console.conftest import ARTIFACTS, PASSWORD, needs_chromium
+from tests.console.conftest import ARTIFACTS, SCREENS, browser_sign_in, needs_chromium
 from tests.console.pensioners import national_id
 from tests.factories import add_pensioner
 from tests.workers.conftest import start_worker  # noqa: F401
 
 pytestmark = [needs_chromium, pytest.mark.slow]
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 TEHRAN, TABRIZ = "09121000008", "09121000001"
 QUESTION = "سلام، پول وام من کی واریز می‌شود؟"
 ANSWER = "سلام. پرداخت مرحله یک از هفته آینده است."
@@ -48,16 +46,6 @@ def asked(live, db, start_worker):
     return phones
 
 
-def open_as(browser, base: str, username: str, viewport=DESKTOP):
-    page = browser.new_page(viewport=viewport)
-    page.goto(f"{base}/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    return page
-
-
 def item_id(db, code: str) -> int:
     db.rollback()
     return db.scalar(select(SupportItem.id).where(SupportItem.association_code == code))
@@ -71,7 +59,7 @@ def test_a_question_reaches_its_associations_staff_and_their_reply_reaches_the_p
     start_worker,
     provider,
 ):
-    page = open_as(browser, live, "tehran")
+    page = browser_sign_in(browser, live, "tehran")
     page.click("a[href='/console/support']")
     rows = page.locator("#inbox tbody tr")
     assert rows.count() == 1 and rows.first.get_attribute("data-association") == "08"
@@ -97,7 +85,7 @@ def test_a_question_reaches_its_associations_staff_and_their_reply_reaches_the_p
 
 
 def test_the_inbox_and_a_question_fit_a_phone_screen(browser, live, db, asked):
-    page = open_as(browser, live, "operator", PHONE)
+    page = browser_sign_in(browser, live, "operator", SCREENS["phone"])
     page.goto(f"{live}/console/support")
     assert page.locator("#inbox tbody tr").count() == 2  # operators see every association
     assert page_problems(page) == []
@@ -108,11 +96,9 @@ def test_the_inbox_and_a_question_fit_a_phone_screen(browser, live, db, asked):
     page.screenshot(path=str(ARTIFACTS / "console-support-item-phone.png"), full_page=True)
 
 
-@pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "desktop"), (PHONE, "phone")])
-def test_the_report_shows_the_chart_and_the_table_on_every_screen(
-    browser, live, db, asked, viewport, name
-):
-    page = open_as(browser, live, "office", viewport)
+@pytest.mark.parametrize("name", SCREENS)
+def test_the_report_shows_the_chart_and_the_table_on_every_screen(browser, live, db, asked, name):
+    page = browser_sign_in(browser, live, "office", SCREENS[name])
     page.goto(f"{live}/console/report")
     assert page.locator(".report-chart li").count() == 2
     assert page.locator(".report-bar rect").count() >= 2
@@ -125,7 +111,7 @@ def test_the_report_shows_the_chart_and_the_table_on_every_screen(
 
 
 def test_staff_see_their_own_association_in_the_report(browser, live, db, asked):
-    page = open_as(browser, live, "tabriz", PHONE)
+    page = browser_sign_in(browser, live, "tabriz", SCREENS["phone"])
     page.goto(f"{live}/console/report")
     bars = page.locator(".report-chart li").all()
     assert [bar.get_attribute("data-association") for bar in bars] == ["01"]
