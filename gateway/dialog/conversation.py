@@ -128,21 +128,27 @@ class Conversation:
         return outcome
 
     def _answer(self, turn, inbound: Inbound, row: dict, cut: bool) -> Outcome:
-        """One transaction: the step's effects, then the message with its reply. A
-        redelivery - found when its row is refused - is rolled back and answered again."""
+        """Step the dialog; store the message with its reply in one transaction with the
+        step's effects. A redelivery - found when its row is refused - is rolled back and
+        answered again."""
         turn.keep_alive()
-        with self.database.session(write=True) as db:  # reads first: SQLite's write lock now
-            screen, text, now = turn.screen, row["text"], time.time()
-            session, known = self._session_and_history(db, turn.session, row["phone"], now)
-            if screen is not None:
-                ussd = ussd_step(self.flow, screen, session, text, now)
-                result = ussd.step
-            else:
-                ussd = None
-                result = step(self.flow, session, text, now, truncated=cut, has_application=known)
-            lang, state = result.session.lang, result.session.state
-            ctx = EffectContext(services=self.services, phone=row["phone"],
-                                channel=row["channel"], lang=lang)  # fmt: skip
+        screen, text, now = turn.screen, row["text"], time.time()
+        session, known = self._session_and_history(turn.session, row["phone"], now)
+        if screen is not None:
+            ussd = ussd_step(self.flow, screen, session, text, now)
+            result = ussd.step
+        else:
+            ussd = None
+            result = step(self.flow, session, text, now, truncated=cut, has_application=known)
+        lang, state = result.session.lang, result.session.state
+        ctx = EffectContext(services=self.services, phone=row["phone"],
+                            channel=row["channel"], lang=lang)  # fmt: skip
+        # Most steps have no effect: their message and reply are then one statement alone.
+        if result.effects:
+            transaction = self.database.session(write=True)  # SQLite: write lock before reads
+        else:
+            transaction = self.database.lone_statements()
+        with transaction as db:
             outcomes = run_effects(db, result.effects, ctx)
             reply = final_reply(self.flow, result, outcomes)
             if ussd is not None:
@@ -157,14 +163,13 @@ class Conversation:
                     state=state, application_id=ctx.application_id,
                 )  # fmt: skip
             stored, fresh = store.insert_turn(db, message, answer)
-            if not fresh:
-                if stored.status != "received":  # a redelivery: the first answer again
-                    db.rollback()
-                    return self._earlier_answer(db, stored, inbound)
-                store.mark_inbound(db, stored.id, "handled", state)  # its first try failed
-                if answer:
-                    store.add_reply(db, stored.id, answer)
-            ctx.run_with_message(db, stored.id)
+            if fresh or result.effects:
+                kept = self._kept(db, stored, fresh, state, answer, ctx)
+        if not (fresh or result.effects):  # stored before: settled in a transaction
+            with self.database.session(write=True) as db:
+                kept = self._kept(db, stored, fresh, state, answer, ctx)
+        if not kept:
+            return self._earlier_answer(stored, inbound)
         before = session.state if session else None
         steps = funnel_steps(self.flow, before, result.entered)
         counters.count_turn(self.services, stored, steps, bool(reply_text))
@@ -175,20 +180,36 @@ class Conversation:
         ended = ussd.closes if ussd else result.ended
         return Outcome(reply_text, ended=ended, state=state, lang=lang)
 
-    def _session_and_history(self, db, session: Session | None, phone: str, now: float):
+    @staticmethod
+    def _kept(db, stored, fresh: bool, state: str, answer: dict | None, ctx) -> bool:
+        """Whether this step is kept with its message: not for a redelivery, whose step
+        is rolled back (it gets its first answer again); a message whose first try
+        failed, stored then as `received`, is answered now."""
+        if not fresh:
+            if stored.status != "received":
+                db.rollback()
+                return False
+            store.mark_inbound(db, stored.id, "handled", state)
+            if answer:
+                store.add_reply(db, stored.id, answer)
+        ctx.run_with_message(db, stored.id)
+        return True
+
+    def _session_and_history(self, session: Session | None, phone: str, now: float):
         """The dialog's session, and whether a message outside it may be a question for
         support (spec 3.9). With no dialog under way, one SELECT tells both the language
         the phone chose before (its new dialog starts in it) and whether it has applied."""
         if is_unfinished(self.flow, session, now):
             return session, False  # the open dialog reads the message as an answer
-        lang, known = contacts.phone_history(db, phone)
+        with self.database.lone_statements() as db:
+            lang, known = contacts.phone_history(db, phone)
         if session is None and lang is not None:
             session = Session(self.flow.start, lang=lang)
         return session, known
 
-    @staticmethod
-    def _earlier_answer(db, message, inbound: Inbound) -> Outcome:
-        reply = store.find_reply(db, message.id)
+    def _earlier_answer(self, message, inbound: Inbound) -> Outcome:
+        with self.database.session() as db:
+            reply = store.find_reply(db, message.id)
         text = reply.text if reply else None
         ended = inbound.medium == "ussd" and not (text or "").startswith("CON ")
         return Outcome(text, ended=ended)

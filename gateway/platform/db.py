@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
@@ -97,6 +97,17 @@ def _statement_timeout_per_transaction(options: EngineOptions):
     return set_timeout
 
 
+def _autocommit_engine(engine: Engine, options: EngineOptions) -> Engine | None:
+    """The engine in autocommit, sharing its pool; None on SQLite, and behind PgBouncer
+    with a statement timeout, which is set per transaction (a statement in autocommit
+    would run without it)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    if options.statement_timeout_ms and not options.prepared_statements:
+        return None
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _begin_sqlite(conn) -> None:
     """BEGIN, or BEGIN IMMEDIATE for sessions that read and then write.
 
@@ -128,6 +139,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self.writer_sessions = sessionmaker(writer, expire_on_commit=False)
+        self._autocommit = _autocommit_engine(self.engine, options or EngineOptions())
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
@@ -144,6 +156,19 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def lone_statements(self) -> Iterator[Session | Connection]:
+        """Where each statement stands alone, nothing to commit or roll back together with
+        another: on PostgreSQL a connection in autocommit, so that a statement is one
+        round trip with no BEGIN and COMMIT of its own, committed when it answers; on
+        SQLite a write session (see `session`)."""
+        if self._autocommit is None:
+            with self.session(write=True) as session:
+                yield session
+            return
+        with self._autocommit.connect() as connection:
+            yield connection
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -27,6 +27,12 @@ def dialect_insert(bind, target):
     return (pg_insert if name == "postgresql" else sqlite_insert)(target)
 
 
+def connection_of(bind):
+    """The Core connection of a session, or the connection itself (a statement that
+    stands alone runs on an autocommit connection: `Database.lone_statements`)."""
+    return bind.connection() if hasattr(bind, "get_bind") else bind
+
+
 def run_fixed(session, stmt, params: dict):
     """Run a statement built once at import, compiled to its dialect's SQL once.
 
@@ -34,7 +40,7 @@ def run_fixed(session, stmt, params: dict):
     with subqueries on the webhook's path feels; a fixed statement needs it once. Only
     for text and number parameters: values go to the driver as they are, unconverted.
     """
-    connection = session.connection()
+    connection = connection_of(session)
     sql, defaults, order = _driver_sql(stmt, connection.dialect)
     values = {**defaults, **params}
     return connection.exec_driver_sql(sql, tuple(values[n] for n in order) if order else values)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from flows.segments import count_segments
 from gateway.platform.dates import utcnow
-from gateway.store import dialect_insert, dialect_name
+from gateway.store import connection_of, dialect_insert, dialect_name
 from gateway.store.models import Message, MessageEvent
 
 MESSAGES = Message.__table__
@@ -39,8 +39,8 @@ def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
     statements are built once and run with parameters: this runs for every message.
     """
     fields = inbound_row(fields)
-    stmt = _inbound_insert(session.get_bind().dialect.name, fields.get("external_id") is not None)
-    row = session.connection().execute(stmt, fields).first()
+    stmt = _inbound_insert(dialect_name(session), fields.get("external_id") is not None)
+    row = connection_of(session).execute(stmt, fields).first()
     if row is not None:
         return row, True
     return _earlier(session, fields), False
@@ -48,7 +48,7 @@ def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
 
 def _earlier(session: Session, fields: dict) -> Row:
     params = {"the_channel": fields["channel"], "the_id": fields["external_id"]}
-    return session.connection().execute(_EARLIER, params).first()
+    return connection_of(session).execute(_EARLIER, params).first()
 
 
 @functools.cache
@@ -120,7 +120,7 @@ def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Ro
         return row, fresh
     params = {name: inbound[name] for name in _TURN_INBOUND}
     params.update((f"reply_{name}", reply[name]) for name in _TURN_REPLY)
-    row = session.connection().exec_driver_sql(_PG_TURN, params).first()
+    row = connection_of(session).exec_driver_sql(_PG_TURN, params).first()
     if row is not None:
         return row, True
     return _earlier(session, inbound), False

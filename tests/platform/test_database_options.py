@@ -1,16 +1,17 @@
 """PostgreSQL as operators run it: the pool follows WEB_THREADS, the statement timeout and
-the URL's sslmode reach the server, prepared statements can be turned off."""
+the URL's sslmode reach the server, prepared statements can be turned off, a statement
+that stands alone commits by itself."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from config.settings import ConfigError, load_settings
-from gateway.platform.db import EngineOptions, engine_options, make_engine
+from gateway.platform.db import Database, EngineOptions, engine_options, make_engine
 
 UNREACHED = "postgresql+psycopg://smsgw@127.0.0.1:9/gateway"  # engines connect lazily
 needs_postgresql = pytest.mark.skipif(
@@ -94,3 +95,26 @@ def test_the_urls_own_options_are_kept_beside_the_statement_timeout(database_url
         assert conn.execute(text("SHOW search_path")).scalar() == "somewhere_else"
         assert conn.execute(text("SHOW statement_timeout")).scalar() == "250ms"
     engine.dispose()
+
+
+@needs_postgresql
+@pytest.mark.parametrize(
+    ("options", "alone"),
+    [
+        (EngineOptions(statement_timeout_ms=250), True),  # direct: the timeout is the session's
+        (EngineOptions(prepared_statements=False), True),  # PgBouncer, timeout on the role
+        (EngineOptions(prepared_statements=False, statement_timeout_ms=250), False),
+    ],
+)
+def test_a_lone_statement_commits_by_itself_unless_its_timeout_needs_a_transaction(
+    database_url, options, alone
+):
+    """Behind PgBouncer the timeout is SET LOCAL in each transaction: a statement in
+    autocommit would run without it, so lone statements then get a transaction too."""
+    database = Database(database_url, options)
+    with database.lone_statements() as db:
+        connection = db if isinstance(db, Connection) else db.connection()
+        assert connection.connection.driver_connection.autocommit is alone
+        timeout = connection.execute(text("SHOW statement_timeout")).scalar()
+        assert timeout == ("0" if options.statement_timeout_ms == 0 else "250ms")
+    database.engine.dispose()
