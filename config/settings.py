@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import time
@@ -185,14 +186,11 @@ class Settings:
                     f"{channel} channel is enabled (or remove it from CHANNELS)"
                 )
 
-    @property
+    @functools.cached_property
     def http_sms_fields(self) -> dict[str, str]:
-        """Canonical field -> the aggregator's name, from HTTP_SMS_FIELDS `from=sender,...`."""
+        """Canonical field -> the aggregator's name, from HTTP_SMS_FIELDS `from=sender,...`
+        (read on every request of the channel: worked out once)."""
         names = {name: name for name in HTTP_SMS_CANONICAL_FIELDS}
-        for name in URL_SETTINGS:
-            value = getattr(self, name)
-            if value and not _is_web_url(value):
-                raise ConfigError(f"{name} must be an http:// or https:// URL")
         for pair in self.HTTP_SMS_FIELDS:
             canonical, _, theirs = pair.partition("=")
             names[canonical.strip()] = theirs.strip()

@@ -57,7 +57,9 @@ def never_fails(hook):
 
 
 def minute_of(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+    if moment.tzinfo is not UTC:  # a row's time, in the database connection's zone
+        moment = moment.astimezone(UTC)
+    return moment.replace(second=0, microsecond=0)
 
 
 def day_of(moment: datetime, timezone: str) -> datetime:
