@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from bench._common import report
+from bench._common import baseline_seconds, report
 from bench.registry_import import run_cli, scratch_database, seed_programme, sqlalchemy_url
 from gateway.platform.dates import utcnow
 from gateway.programme.bank_export import EXPORT_COLUMNS
@@ -80,15 +80,16 @@ def time_csv_baseline(folder: Path) -> float:
 
 
 def main() -> None:
-    """Each export's ratio is to a baseline timed just before it: on a shared machine the
-    load changes within a run, and a ratio should compare like with like."""
+    """Each export's ratio is to the median of three baselines timed just before it: on a
+    shared machine the load changes within a run, and a ratio should compare like with
+    like."""
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         folder = Path(tmp)
         for backend in ("postgresql", "sqlite"):
             with scratch_database(backend, folder) as url:
                 fill_database(url)
                 for fmt in ("csv", "xlsx"):
-                    baseline = time_csv_baseline(folder)
+                    baseline, fastest, slowest = baseline_seconds(lambda: time_csv_baseline(folder))
                     out = folder / f"out.{fmt}"
                     seconds, peak, output = run_cli(
                         url, folder, "export", "--format", fmt, "--out", str(out)
@@ -98,6 +99,7 @@ def main() -> None:
                         f"export.{backend}.{fmt}", rows=ROWS, seconds=seconds,
                         rows_per_s=round(ROWS / seconds), peak_mb=peak,
                         file_mb=out.stat().st_size / 2**20, baseline_csv_write_s=baseline,
+                        baseline_spread_s=f"{fastest:.3g}-{slowest:.3g}",
                         ratio_to_baseline=seconds / baseline,
                     )  # fmt: skip
 
