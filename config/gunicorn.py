@@ -12,7 +12,9 @@ timeout = 30
 # The longest request line gunicorn takes: a Kannel get-url carries the whole text in the
 # query (ten Persian segments are about 4,000 bytes encoded); longer ones use post-url.
 limit_request_line = 8190
-graceful_timeout = 10
+# A request may wait LOCK_WAIT (20 s) for its phone's lock, then take its turn: on SIGTERM
+# the requests in flight get that long, within the 30 s platforms allow before SIGKILL.
+graceful_timeout = 25
 control_socket_disable = True  # several gunicorns (run, bench) share a home folder
 accesslog = None  # query strings carry phone numbers (Kannel GET); the app logs masked lines
 

@@ -12,8 +12,9 @@ import pytest
 from rq import Queue
 from rq.registry import FailedJobRegistry
 
+from config import gunicorn
 from flows.messages import render
-from gateway.dialog.sessions import session_store
+from gateway.dialog.sessions import LOCK_WAIT, session_store
 from gateway.platform import services
 from gateway.programme.jobs import enqueue
 from gateway.store.models import Message
@@ -24,6 +25,11 @@ from tests.outbound.fake_provider import FakeProvider
 pytestmark = pytest.mark.slow
 TOKEN = "graceful-secret"
 PHONE = "+989121234567"
+
+
+def test_a_request_that_waits_its_whole_lock_wait_still_finishes_within_the_grace():
+    """Platforms send SIGKILL 30 s after SIGTERM (docs/DEPLOYMENT.md)."""
+    assert LOCK_WAIT + 2 <= gunicorn.graceful_timeout <= 28
 
 
 def test_sigterm_on_a_web_node_finishes_the_request_in_flight(app, db, redis, cli_env, tmp_path):
