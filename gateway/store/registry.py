@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import operator
-import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.store import insert_missing
@@ -64,23 +63,46 @@ _UPSERT = (
 )
 _STAGED = ", ".join(PENSIONER_COLUMNS[:-1])
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COPY_SPECIAL = re.compile(r"[\\\n\r]")
 _COPY_WORDS = {None: "\\N", True: "t", False: "f"}
 
 
-def _copy_line(row: dict) -> str:
-    """A pensioner row (without updated_at) in COPY's text format.
+def copy_text(rows, tail: str = "\n") -> str:
+    """Pensioner rows in COPY's text format, each line ending in `tail`.
 
-    Built by hand: psycopg's write_row adapts each value by its type, a cost a million
-    rows feel. Parsed text is one line with single spaces, so escaping is rarely needed
-    and is looked for in the joined text."""
-    texts = (row["national_id"], row["pension_number"], row["full_name"], row["association_code"])
-    line = "\t".join(texts)
-    if line.count("\t") != 3 or _COPY_SPECIAL.search(line):
-        line = "\t".join([text.translate(_COPY_ESCAPES) for text in texts])
-    mobile = row["mobile"]
-    mobile = _COPY_WORDS[None] if mobile is None else mobile.translate(_COPY_ESCAPES)
-    return f"{line}\t{mobile}\t{_COPY_WORDS[row['eligible']]}\t{_COPY_WORDS[row['prior_loan']]}\n"
+    Built by hand, all lines at once: psycopg's write_row adapts each value by its type,
+    a cost a million rows feel. Parsed text is one line with single spaces, so escaping
+    is rarely needed: the lines are joined as they are, and only when the whole text
+    holds more tabs, line ends or backslashes than its columns, rows and NULLs (`\\N`)
+    make, or a CR, are they built again from escaped fields."""
+    rows = list(rows)
+    text = _copy_lines(rows, tail)
+    tabs, nulls = (6 + tail.count("\t")) * len(rows), sum(row["mobile"] is None for row in rows)
+    if (text.count("\t"), text.count("\n"), text.count("\\")) == (tabs, len(rows), nulls) and (
+        "\r" not in text
+    ):
+        return text
+    return _copy_lines([_escaped(row) for row in rows], tail)
+
+
+def _copy_lines(rows: list[dict], tail: str) -> str:
+    words = _COPY_WORDS
+    return "".join(
+        [
+            f"{r['national_id']}\t{r['pension_number']}\t{r['full_name']}\t{r['association_code']}"
+            f"\t{words[None] if r['mobile'] is None else r['mobile']}\t{words[r['eligible']]}"
+            f"\t{words[r['prior_loan']]}{tail}"
+            for r in rows
+        ]
+    )
+
+
+def _escaped(row: dict) -> dict:
+    texts = ("national_id", "pension_number", "full_name", "association_code", "mobile")
+    return {**row, **{k: row[k].translate(_COPY_ESCAPES) for k in texts if row[k] is not None}}
+
+
+# Registry imports take turns (PostgreSQL): a first import COPies its chunks straight in.
+IMPORT_LOCK = 0x5E61_5791
 
 
 class PensionerLoader:
@@ -88,10 +110,15 @@ class PensionerLoader:
     rows the later one wins, within a chunk (only its last row is kept) and across
     chunks (a later chunk's upsert overwrites an earlier one's).
 
-    PostgreSQL: each chunk is COPied into a staging table and upserted from it, all in
-    the caller's transaction (`one_transaction`). SQLite: each chunk is one executemany
-    of plain tuples (SQLAlchemy's per-row parameter processing would cost more than the
-    insert), and the caller commits between chunks so other writers keep going.
+    PostgreSQL: all in the caller's transaction (`one_transaction`), one import at a
+    time (an advisory lock held to its end). Into a registry empty at the start, each
+    chunk is COPied straight into the table, with no upsert's conflict check per row,
+    until one holds an ID an earlier chunk wrote: that chunk (its savepoint rolled back)
+    and the rest - like every chunk of an import into a registry that holds rows - are
+    COPied into a staging table and upserted from it. SQLite: each chunk is one
+    executemany of plain tuples (SQLAlchemy's per-row parameter processing would cost
+    more than the insert), and the caller commits between chunks so other writers keep
+    going.
     """
 
     def __init__(self, session: Session):
@@ -99,8 +126,15 @@ class PensionerLoader:
         dialect = session.get_bind().dialect
         self.one_transaction = dialect.name == "postgresql"
         self._stamp = Pensioner.__table__.c.updated_at.type.bind_processor(dialect)
+        self._straight_in = False
         if self.one_transaction:
-            session.connection().exec_driver_sql(
+            connection = session.connection()
+            connection.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(%(key)s)", {"key": IMPORT_LOCK}
+            )
+            empty = connection.exec_driver_sql("SELECT NOT EXISTS (SELECT FROM pensioners)")
+            self._straight_in = empty.scalar()
+            connection.exec_driver_sql(
                 f"CREATE TEMP TABLE pensioners_import ON COMMIT DROP AS "
                 f"SELECT {_STAGED} FROM pensioners WITH NO DATA"
             )
@@ -116,16 +150,32 @@ class PensionerLoader:
             params = [(*columns(row), stamp) for row in latest]
             connection.exec_driver_sql(_UPSERT.format(rows=values), params)
             return
-        self._copy(connection, "".join(map(_copy_line, latest)))
+        if self._straight_in and self._copied_in(connection, latest, updated_at):
+            return
+        self._copy(connection, "pensioners_import", _STAGED, copy_text(latest))
         staged = f"SELECT {_STAGED}, %(stamp)s FROM pensioners_import"
         connection.exec_driver_sql(_UPSERT.format(rows=staged), {"stamp": stamp})
         connection.exec_driver_sql("TRUNCATE pensioners_import")
 
-    def _copy(self, connection, text: str) -> None:
-        """COPY the text into the staging table; a driver error raised as SQLAlchemy's
-        (as every other statement's is), so callers handle one kind of database error."""
+    def _copied_in(self, connection, rows, updated_at: datetime) -> bool:
+        """COPY the rows straight into the table; False (nothing written, and upserts
+        from now on) when one holds an ID an earlier chunk wrote."""
+        text = copy_text(rows, f"\t{updated_at.astimezone(UTC).isoformat()}\n")
+        try:
+            with self.session.begin_nested():  # its SAVEPOINT goes out with connection()
+                self._copy(self.session.connection(), "pensioners", _COLUMN_LIST, text)
+        except IntegrityError as exc:
+            if not isinstance(exc.orig, connection.dialect.loaded_dbapi.errors.UniqueViolation):
+                raise
+            self._straight_in = False
+            return False
+        return True
+
+    def _copy(self, connection, table: str, columns: str, text: str) -> None:
+        """COPY the text into the table; a driver error raised as SQLAlchemy's (as every
+        other statement's is), so callers handle one kind of database error."""
         dbapi = connection.dialect.loaded_dbapi
-        statement = f"COPY pensioners_import ({_STAGED}) FROM STDIN"
+        statement = f"COPY {table} ({columns}) FROM STDIN"
         try:
             cursor = connection.connection.dbapi_connection.cursor()
             with cursor, cursor.copy(statement) as copy:

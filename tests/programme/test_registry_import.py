@@ -7,12 +7,13 @@ import hashlib
 import json
 import logging
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from gateway.cli import cli
 from gateway.platform import services
@@ -26,7 +27,7 @@ from gateway.programme.registry_import import (
     parse_registry_row,
 )
 from gateway.store.models import Association, AuditEvent, Pensioner
-from gateway.store.registry import PensionerLoader
+from gateway.store.registry import PensionerLoader, copy_text
 
 HEADER = ",".join(REGISTRY_COLUMNS)
 GOOD_ID, OTHER_ID, THIRD_ID = "0012345679", "1234567891", "0084575948"
@@ -411,11 +412,69 @@ def test_an_error_while_parsing_stops_the_writer_and_postgresql_keeps_nothing(
         assert int(stored[GOOD_ID].pension_number) < 123456 + 2000
 
 
-def test_a_failed_copy_is_raised_as_sqlalchemys_error_like_every_statement(app, associations, db):
+# How a COPY is made to fail: into the staging table (a registry that holds rows), or
+# straight into the registry (an empty one).
+FAILED_COPIES = [
+    ("staged", "DROP TABLE pensioners_import", ProgrammingError),
+    ("straight in", "ALTER TABLE pensioners ADD CONSTRAINT none CHECK (false) NOT VALID",
+     IntegrityError),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("registry", "breaks", "error"), FAILED_COPIES)
+def test_a_failed_copy_is_raised_as_sqlalchemys_error_like_every_statement(
+    app, associations, db, registry, breaks, error
+):
     if db.get_bind().dialect.name != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
+    if registry == "staged":
+        PensionerLoader(db).add([parse_registry_row(row(national_id=OTHER_ID))], utcnow())
+        db.commit()
     loader = PensionerLoader(db)
-    db.connection().exec_driver_sql("DROP TABLE pensioners_import")
-    with pytest.raises(ProgrammingError):
+    db.connection().exec_driver_sql(breaks)
+    with pytest.raises(error):
         loader.add([parse_registry_row(row())], utcnow())
     db.rollback()
+
+
+def test_an_id_in_two_chunks_of_a_first_import_keeps_its_later_row(app, associations, db):
+    """Into an empty registry, chunks go straight in (PostgreSQL: COPY, no upsert) until
+    one repeats an ID an earlier chunk wrote: it is upserted, and so is the rest."""
+    upserts = []
+
+    def note(_conn, _cursor, statement, *_):
+        upserts.append(statement.startswith("INSERT INTO pensioners"))
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        loader = PensionerLoader(db)
+        first, later = utcnow(), utcnow() + timedelta(seconds=1)
+        loader.add(
+            [parse_registry_row(row()), parse_registry_row(row(national_id=OTHER_ID))], first
+        )
+        straight_in = not any(upserts)
+        loader.add([parse_registry_row(row(pension_number="654321", mobile=""))], later)
+        db.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert straight_in is (engine.dialect.name == "postgresql") and any(upserts)
+    stored = pensioners(db)
+    assert (stored[GOOD_ID].pension_number, stored[GOOD_ID].mobile) == ("654321", None)
+    assert stored[GOOD_ID].updated_at == later
+    assert (stored[OTHER_ID].pension_number, stored[OTHER_ID].updated_at) == ("123456", first)
+
+
+@pytest.mark.parametrize("tail", ["\n", "\t2026-11-29T08:00:00+00:00\n"])
+def test_copy_text_escapes_only_when_a_field_needs_it(tail):
+    plain = parse_registry_row(row(mobile=""))
+    line = f"{GOOD_ID}\t123456\tعلی رضایی\t08\t\\N\tt\tf{tail}"
+    assert copy_text([plain, plain], tail) == line * 2
+    for odd, escaped in [
+        ("a\tb", "a\\tb"),
+        ("a\nb", "a\\nb"),
+        ("a\\b", "a\\\\b"),
+        ("a\rb", "a\\rb"),
+    ]:
+        text = copy_text([plain, {**plain, "full_name": odd}], tail)
+        assert text == line + line.replace("علی رضایی", escaped)
