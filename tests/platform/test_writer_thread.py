@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import threading
 
 import pytest
 
-from gateway.platform.writer_thread import WriterThread
+from gateway.platform.writer_thread import SWITCH_INTERVAL, WriterThread
 
 
 def test_every_chunk_is_written_in_order_on_another_thread():
@@ -54,3 +56,18 @@ def test_an_error_in_the_caller_skips_the_chunks_still_queued_and_ends_the_threa
         raise KeyError("parsing failed")
     assert written == [0]
     assert not any(thread.name == "writer" for thread in threading.enumerate())
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_gil_changes_hands_often_while_a_writer_runs_and_as_before_after(fails):
+    """The writer gets the GIL between its waits on the database without waiting out
+    CPython's 5 ms switch interval; the process's interval is restored, also on error."""
+    before, seen = sys.getswitchinterval(), []
+    expected = pytest.raises(RuntimeError) if fails else contextlib.nullcontext()
+    writer = WriterThread(lambda chunk: seen.append(sys.getswitchinterval()))
+    with expected, writer:
+        writer.put(1)
+        if fails:
+            raise RuntimeError("the parser stopped")
+    assert seen in ([pytest.approx(SWITCH_INTERVAL)], [])  # a failed parse may stop first
+    assert sys.getswitchinterval() == before > SWITCH_INTERVAL
