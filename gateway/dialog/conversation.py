@@ -163,13 +163,17 @@ class Conversation:
                     state=state, application_id=ctx.application_id,
                 )  # fmt: skip
             stored, fresh = store.insert_turn(db, message, answer)
-            if fresh or result.effects:
-                kept = self._kept(db, stored, fresh, state, answer, ctx)
+            earlier = None
+            if result.effects:  # kept only with the message they answer
+                if not fresh:
+                    earlier = self._stored_before(db, stored, state, answer, inbound)
+                if earlier is None:
+                    ctx.run_with_message(db, stored.id)
         if not (fresh or result.effects):  # stored before: settled in a transaction
             with self.database.session(write=True) as db:
-                kept = self._kept(db, stored, fresh, state, answer, ctx)
-        if not kept:
-            return self._earlier_answer(stored, inbound)
+                earlier = self._stored_before(db, stored, state, answer, inbound)
+        if earlier is not None:
+            return earlier
         before = session.state if session else None
         steps = funnel_steps(self.flow, before, result.entered)
         counters.count_turn(self.services, stored, steps, bool(reply_text))
@@ -181,19 +185,20 @@ class Conversation:
         return Outcome(reply_text, ended=ended, state=state, lang=lang)
 
     @staticmethod
-    def _kept(db, stored, fresh: bool, state: str, answer: dict | None, ctx) -> bool:
-        """Whether this step is kept with its message: not for a redelivery, whose step
-        is rolled back (it gets its first answer again); a message whose first try
-        failed, stored then as `received`, is answered now."""
-        if not fresh:
-            if stored.status != "received":
-                db.rollback()
-                return False
+    def _stored_before(db, stored, state: str, answer: dict | None, inbound: Inbound):
+        """A message stored before this one came: a redelivery gets its first answer again
+        and this step is rolled back; a message whose first try failed, stored then as
+        `received`, is answered now (None: the step is kept)."""
+        if stored.status == "received":
             store.mark_inbound(db, stored.id, "handled", state)
             if answer:
                 store.add_reply(db, stored.id, answer)
-        ctx.run_with_message(db, stored.id)
-        return True
+            return None
+        db.rollback()
+        reply = store.find_reply(db, stored.id)
+        text = reply.text if reply else None
+        ended = inbound.medium == "ussd" and not (text or "").startswith("CON ")
+        return Outcome(text, ended=ended)
 
     def _session_and_history(self, session: Session | None, phone: str, now: float):
         """The dialog's session, and whether a message outside it may be a question for
@@ -206,13 +211,6 @@ class Conversation:
         if session is None and lang is not None:
             session = Session(self.flow.start, lang=lang)
         return session, known
-
-    def _earlier_answer(self, message, inbound: Inbound) -> Outcome:
-        with self.database.session() as db:
-            reply = store.find_reply(db, message.id)
-        text = reply.text if reply else None
-        ended = inbound.medium == "ussd" and not (text or "").startswith("CON ")
-        return Outcome(text, ended=ended)
 
     def _store_limited(self, inbound: Inbound, row: dict) -> Outcome:
         """Past the phone's rate limit: stored, counted, not answered."""

@@ -161,10 +161,11 @@ class Database:
     def lone_statements(self) -> Iterator[Session | Connection]:
         """Where each statement stands alone, nothing to commit or roll back together with
         another: on PostgreSQL a connection in autocommit, so that a statement is one
-        round trip with no BEGIN and COMMIT of its own, committed when it answers; on
-        SQLite a write session (see `session`)."""
+        round trip with no BEGIN and COMMIT of its own, committed when it answers;
+        elsewhere a session (deferred on SQLite: a lone read takes no write lock, and a
+        lone write has read nothing before it)."""
         if self._autocommit is None:
-            with self.session(write=True) as session:
+            with self.session() as session:
                 yield session
             return
         with self._autocommit.connect() as connection:
