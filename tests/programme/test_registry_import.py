@@ -478,3 +478,25 @@ def test_copy_text_escapes_only_when_a_field_needs_it(tail):
     ]:
         text = copy_text([plain, {**plain, "full_name": odd}], tail)
         assert text == line + line.replace("علی رضایی", escaped)
+
+
+def test_a_second_import_waits_for_the_first_to_commit(app, associations, db):
+    """PostgreSQL: imports take turns, so the second sees the rows of the first (and one
+    into an empty registry is never raced by another)."""
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite commits each chunk; its writers queue on the database's lock")
+    first = PensionerLoader(db)
+    first.add([parse_registry_row(row())], utcnow())
+    started, database = {}, services.database()
+
+    def second_import():
+        with database.session(write=True) as session:
+            started["registry was empty"] = PensionerLoader(session)._straight_in
+
+    second = threading.Thread(target=second_import)
+    second.start()
+    second.join(timeout=1)
+    assert second.is_alive() and not started  # waiting on the first's lock
+    db.commit()
+    second.join(timeout=10)
+    assert started == {"registry was empty": False}
