@@ -7,10 +7,11 @@ https://www.twilio.com/docs/usage/webhooks/webhooks-security
 from __future__ import annotations
 
 import functools
+from urllib.parse import urlparse
 from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, request
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
 from gateway.channels import carrier_field, record_report
 from gateway.dialog import current_conversation
@@ -37,9 +38,22 @@ def verify_signature():
     if not token:
         abort(403)
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not _validator(token).validate(signed_url(), request.form, signature):
+    if not signature or not signed_by_twilio(token, signed_url(), request.form, signature):
         abort(403)
     return None
+
+
+def signed_by_twilio(token: str, url: str, form, signature: str) -> bool:
+    """What twilio's `RequestValidator.validate` decides for a form post: the signature
+    is the token's HMAC of the URL, with or without its port, and the form. validate
+    computes both every time; the URL as it came (with its port when it has one) is the
+    one Twilio signed, so the other is computed only when that one does not match."""
+    validator, parsed = _validator(token), urlparse(url)
+    first, second = (add_port, remove_port) if parsed.port else (remove_port, add_port)
+    return any(
+        compare(validator.compute_signature(form_url(parsed), form), signature)
+        for form_url in (first, second)
+    )
 
 
 _TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response>{}</Response>'

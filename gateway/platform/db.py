@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, NoResultFound
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
@@ -97,15 +99,13 @@ def _statement_timeout_per_transaction(options: EngineOptions):
     return set_timeout
 
 
-def _autocommit_engine(engine: Engine, options: EngineOptions) -> Engine | None:
-    """The engine in autocommit, sharing its pool; None on SQLite, and behind PgBouncer
+def _lone_statements_in_autocommit(engine: Engine, options: EngineOptions) -> bool:
+    """Whether lone statements run in autocommit: on PostgreSQL, except behind PgBouncer
     with a statement timeout, which is set per transaction (a statement in autocommit
     would run without it)."""
     if engine.dialect.name != "postgresql":
-        return None
-    if options.statement_timeout_ms and not options.prepared_statements:
-        return None
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+        return False
+    return not (options.statement_timeout_ms and not options.prepared_statements)
 
 
 def _begin_sqlite(conn) -> None:
@@ -139,7 +139,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self.writer_sessions = sessionmaker(writer, expire_on_commit=False)
-        self._autocommit = _autocommit_engine(self.engine, options or EngineOptions())
+        self._autocommit = _lone_statements_in_autocommit(self.engine, options or EngineOptions())
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
@@ -158,19 +158,79 @@ class Database:
             session.close()
 
     @contextmanager
-    def lone_statements(self) -> Iterator[Session | Connection]:
+    def lone_statements(self) -> Iterator[Session | DriverStatements]:
         """Where each statement stands alone, nothing to commit or roll back together with
-        another: on PostgreSQL a connection in autocommit, so that a statement is one
-        round trip with no BEGIN and COMMIT of its own, committed when it answers;
+        another: on PostgreSQL a pooled connection in autocommit, so that a statement is
+        one round trip with no BEGIN and COMMIT of its own, committed when it answers;
         elsewhere a session (deferred on SQLite: a lone read takes no write lock, and a
         lone write has read nothing before it)."""
-        if self._autocommit is None:
+        if not self._autocommit:
             with self.session() as session:
                 yield session
             return
-        with self._autocommit.connect() as connection:
-            yield connection
+        pooled = self.engine.raw_connection()
+        driver = pooled.driver_connection
+        try:
+            driver.autocommit = True
+            yield DriverStatements(pooled, self.engine.dialect)
+        finally:
+            if pooled.dbapi_connection is None:
+                pass  # dropped from the pool already, its server lost (exec_driver_sql)
+            elif driver.closed or driver.broken:  # lost outside a statement
+                pooled.invalidate()  # and given back to the pool as an empty slot
+            else:
+                driver.autocommit = False
+                pooled.close()
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+
+class DriverStatements:
+    """Fixed SQL (`store.run_fixed`, statements written for the driver) run straight on a
+    pooled driver connection: the webhook runs one or two lone statements per message,
+    and SQLAlchemy's per-statement machinery (events, result metadata, isolation level
+    set and reset at each checkout) cost a tenth of its CPU. Rows are the driver's named
+    tuples; a driver error is raised as SQLAlchemy's, as from any other connection (the
+    app answers 503 for an OperationalError), with the connection dropped from the pool
+    when the error was a lost server."""
+
+    def __init__(self, pooled, dialect):
+        self._pooled = pooled
+        self.dialect = dialect
+
+    def exec_driver_sql(self, sql: str, params) -> DriverResult:
+        driver = self._pooled.driver_connection
+        cursor = driver.cursor(row_factory=namedtuple_row)
+        try:
+            cursor.execute(sql, params)
+        except self.dialect.loaded_dbapi.Error as exc:
+            lost = self.dialect.is_disconnect(exc, driver, cursor)
+            if lost:
+                self._pooled.invalidate(exc)
+            raise DBAPIError.instance(
+                sql, params, exc, self.dialect.loaded_dbapi.Error,
+                hide_parameters=True, connection_invalidated=lost, dialect=self.dialect,
+            ) from exc  # fmt: skip
+        return DriverResult(cursor)
+
+
+class DriverResult:
+    """The two ways the webhook reads a fixed statement's answer."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def first(self):
+        """The first row, or None."""
+        row = self._cursor.fetchone()
+        self._cursor.close()
+        return row
+
+    def one(self):
+        """The only row; NoResultFound when there is none."""
+        row = self.first()
+        if row is None:
+            raise NoResultFound("No row was found when one was required")
+        return row

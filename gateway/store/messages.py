@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from flows.segments import count_segments
 from gateway.platform.dates import utcnow
-from gateway.store import connection_of, dialect_insert, dialect_name
+from gateway.store import connection_of, dialect_insert, dialect_name, run_fixed
 from gateway.store.models import Message, MessageEvent
 
 MESSAGES = Message.__table__
@@ -48,7 +48,7 @@ def insert_inbound(session: Session, **fields) -> tuple[Row, bool]:
 
 def _earlier(session: Session, fields: dict) -> Row:
     params = {"the_channel": fields["channel"], "the_id": fields["external_id"]}
-    return connection_of(session).execute(_EARLIER, params).first()
+    return run_fixed(session, _EARLIER, params).first()
 
 
 @functools.cache
@@ -113,14 +113,16 @@ def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Ro
     one's RETURNING): one round trip for a dialog turn's storage.
     """
     inbound = inbound_row(inbound)
-    if reply is None or dialect_name(session) != "postgresql":
+    if dialect_name(session) != "postgresql":
         row, fresh = insert_inbound(session, **inbound)
         if fresh and reply is not None:
             add_reply(session, row.id, reply)
         return row, fresh
     params = {name: inbound[name] for name in _TURN_INBOUND}
-    params.update((f"reply_{name}", reply[name]) for name in _TURN_REPLY)
-    row = connection_of(session).exec_driver_sql(_PG_TURN, params).first()
+    if reply is not None:
+        params.update((f"reply_{name}", reply[name]) for name in _TURN_REPLY)
+    statement = _PG_INBOUND if reply is None else _PG_TURN
+    row = connection_of(session).exec_driver_sql(statement, params).first()
     if row is not None:
         return row, True
     return _earlier(session, inbound), False
@@ -128,18 +130,21 @@ def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Ro
 
 # The inbound row's fields, then the reply's own (the rest of a reply is its inbound
 # message's or fixed, as the table's defaults give an INSERT through the model): a dialog
-# turn's storage as one fixed statement with few parameters.
+# turn's storage as one fixed statement with few parameters, in psycopg's parameter
+# style, run as it is (nothing for SQLAlchemy to compile; see Database.lone_statements).
 _TURN_INBOUND = ("channel", "external_id", "phone", "text", "segments", "status", "state",
                  "created_at", "updated_at")  # fmt: skip
 _TURN_REPLY = ("text", "segments", "state", "application_id")
-_PG_TURN = (  # psycopg's parameter style: run as it is, nothing for SQLAlchemy to compile
-    "WITH inbound AS ("
-    " INSERT INTO messages (direction, channel, external_id, phone, text, segments,"
+_PG_INBOUND = (
+    "INSERT INTO messages (direction, channel, external_id, phone, text, segments,"
     " kind, status, state, attempts, created_at, updated_at)"
     " VALUES ('in', %(channel)s, %(external_id)s, %(phone)s, %(text)s, %(segments)s,"
     " 'reply', %(status)s, %(state)s, 0, %(created_at)s, %(updated_at)s)"
     " ON CONFLICT (channel, external_id) DO NOTHING"
-    " RETURNING id, channel, phone, status, state, created_at),"
+    " RETURNING id, channel, phone, status, state, created_at"
+)
+_PG_TURN = (
+    f"WITH inbound AS ({_PG_INBOUND}),"
     " reply AS ("
     " INSERT INTO messages (direction, channel, phone, text, segments, kind, status,"
     " attempts, state, application_id, reply_to_id, created_at, updated_at)"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
+from gateway.channels.twilio_sms import signed_by_twilio
 from tests.channels.twilio_client import TOKEN, new_sid, post_signed, sign, sms_form
 
 PHONE = "+989121234567"
@@ -185,3 +188,31 @@ def test_twiml_is_byte_for_byte_what_twilios_own_library_writes(text):
     if text:
         expected.message(text)
     assert twiml(text).get_data(as_text=True) == str(expected)
+
+
+SIGNED_URLS = [  # (the URL Twilio signed, the URL the request came to, accepted)
+    ("https://gw.example.org/webhooks/twilio/sms", "https://gw.example.org/webhooks/twilio/sms",
+     True),
+    ("https://gw.example.org:443/webhooks/twilio/sms", "https://gw.example.org/webhooks/twilio/sms",
+     True),
+    ("https://gw.example.org/webhooks/twilio/sms", "https://gw.example.org:443/webhooks/twilio/sms",
+     True),
+    ("http://127.0.0.1:8000/webhooks/twilio/sms", "http://127.0.0.1:8000/webhooks/twilio/sms",
+     True),
+    ("http://127.0.0.1/webhooks/twilio/sms", "http://127.0.0.1:8000/webhooks/twilio/sms", True),
+    ("http://127.0.0.1:8000/webhooks/twilio/sms", "http://127.0.0.1/webhooks/twilio/sms", False),
+    ("https://gw.example.org/webhooks/twilio/sms?a=1", "https://gw.example.org/webhooks/twilio/sms",
+     False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("signed", "received", "accepted"), SIGNED_URLS)
+@pytest.mark.parametrize("token", [TOKEN, "another-token"])
+def test_the_signature_check_decides_as_twilios_validator(signed, received, accepted, token):
+    """signed_by_twilio computes the second URL form only when the first fails: it must
+    still accept and refuse exactly what RequestValidator.validate does."""
+    form = MultiDict([*sms_form(PHONE, "وام").items(), ("MediaUrl0", "a"), ("MediaUrl0", "b")])
+    signature = RequestValidator(token).compute_signature(signed, form)
+    expected = RequestValidator(TOKEN).validate(received, form, signature)
+    assert expected is (accepted and token == TOKEN)
+    assert signed_by_twilio(TOKEN, received, form, signature) is expected

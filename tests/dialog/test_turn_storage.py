@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import re
 
+import psycopg
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from flows.messages import render
-from gateway.platform import services
 from gateway.store import messages
 from gateway.store.models import Application, Message
 
@@ -84,25 +84,25 @@ def test_a_message_whose_first_try_failed_is_answered_once_when_delivered_again(
 
 @needs_postgresql
 def test_a_step_without_effects_is_one_statement_and_one_with_effects_one_transaction(
-    app, client, db
+    client, db, monkeypatch
 ):
-    with app.app_context():
-        engine = services.database().engine
+    """Every statement the driver runs, and whether its connection was in autocommit."""
     ran: list[tuple[str, bool]] = []
+    execute = psycopg.Cursor.execute
 
-    def note(conn, _cursor, statement, _params, _context, _many):
+    def noted(cursor, query, *args, **kwargs):
+        statement = query if isinstance(query, str) else query.decode()
         if not re.search(r"\b(stat_counters|phases)\b", statement):  # the console's counters
-            ran.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+            ran.append((statement.split()[0], cursor.connection.autocommit))
+        return execute(cursor, query, *args, **kwargs)
 
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        turns = []
-        for number, text in enumerate(DIALOG):
-            ran.clear()
-            assert send(client, text, f"t{number}").status_code == 200
-            turns.append(list(ran))
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    monkeypatch.setattr(psycopg.Cursor, "execute", noted)
+    turns = []
+    for number, text in enumerate(DIALOG):
+        ran.clear()
+        assert send(client, text, f"t{number}").status_code == 200
+        turns.append(list(ran))
+    monkeypatch.undo()
     opening, national_id, pension, confirm = turns
     assert opening == [("SELECT", True), ("WITH", True)]  # the phone's history, then the turn
     assert national_id == pension == [("WITH", True)]

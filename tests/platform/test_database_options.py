@@ -7,11 +7,17 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from config.settings import ConfigError, load_settings
-from gateway.platform.db import Database, EngineOptions, engine_options, make_engine
+from gateway.platform.db import (
+    Database,
+    DriverStatements,
+    EngineOptions,
+    engine_options,
+    make_engine,
+)
 
 UNREACHED = "postgresql+psycopg://smsgw@127.0.0.1:9/gateway"  # engines connect lazily
 needs_postgresql = pytest.mark.skipif(
@@ -113,8 +119,55 @@ def test_a_lone_statement_commits_by_itself_unless_its_timeout_needs_a_transacti
     autocommit would run without it, so lone statements then get a transaction too."""
     database = Database(database_url, options)
     with database.lone_statements() as db:
-        connection = db if isinstance(db, Connection) else db.connection()
-        assert connection.connection.driver_connection.autocommit is alone
-        timeout = connection.execute(text("SHOW statement_timeout")).scalar()
+        first, second = (scalar(db, "SELECT txid_current()") for _ in range(2))
+        assert (first != second) is alone  # each statement its own transaction
+        timeout = scalar(db, "SHOW statement_timeout")
         assert timeout == ("0" if options.statement_timeout_ms == 0 else "250ms")
+    database.engine.dispose()
+
+
+def scalar(db, sql: str):
+    if isinstance(db, DriverStatements):
+        return db.exec_driver_sql(sql, ()).one()[0]
+    return db.execute(text(sql)).scalar()
+
+
+@needs_postgresql
+def test_a_lone_statements_error_is_sqlalchemys_and_the_connection_goes_back_clean(
+    database_url,
+):
+    """The app answers 503 for SQLAlchemy's OperationalError: a timeout on the driver path
+    is one too, and the pool's connection comes back out of autocommit, reusable."""
+    database = Database(database_url, EngineOptions(pool_size=1, max_overflow=0,
+                                                    statement_timeout_ms=250))  # fmt: skip
+    timeout = pytest.raises(OperationalError, match="statement timeout")
+    with timeout as raised, database.lone_statements() as db:
+        db.exec_driver_sql("SELECT pg_sleep(2)", ())
+    assert "pg_sleep" in str(raised.value) and raised.value.connection_invalidated is False
+    with pytest.raises(IntegrityError), database.lone_statements() as db:
+        db.exec_driver_sql("DO $$ BEGIN RAISE unique_violation; END $$", ())
+    with database.engine.connect() as conn:  # the one pooled connection, back in the pool
+        assert conn.connection.driver_connection.autocommit is False
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+    database.engine.dispose()
+
+
+@needs_postgresql
+def test_a_lone_statement_on_a_lost_connection_drops_it_from_the_pool(database_url):
+    """A server that went away fails that statement (OperationalError, so a 503 and the
+    carrier's retry); the pool replaces the connection and the next message is stored."""
+    database = Database(database_url, EngineOptions(pool_size=1, max_overflow=0))
+    with database.lone_statements() as db:
+        pid = db.exec_driver_sql("SELECT pg_backend_pid()", ()).one()[0]
+    killer = make_engine(database_url)
+    with killer.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        conn.commit()
+    with pytest.raises(OperationalError) as raised, database.lone_statements() as db:
+        db.exec_driver_sql("SELECT 1", ())
+    assert raised.value.connection_invalidated is True
+    with database.lone_statements() as db:
+        assert db.exec_driver_sql("SELECT pg_backend_pid()", ()).one()[0] != pid
+    assert database.engine.pool.checkedout() == 0
+    killer.dispose()
     database.engine.dispose()
