@@ -9,6 +9,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 SINGLE_LIMIT = {"gsm7": 160, "ucs2": 70}
 MULTIPART_LIMIT = {"gsm7": 153, "ucs2": 67}
@@ -26,7 +27,15 @@ class Segments:
 
 def is_gsm7(text: str) -> bool:
     """Whether every character of text is in the GSM-7 alphabet or its extension."""
-    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    return GSM7.issuperset(text)
+
+
+def _units(text: str, encoding: str) -> int:
+    """The sum of _unit_costs, counted without a Python loop over the characters (every
+    message and reply is counted)."""
+    if encoding == "gsm7":
+        return len(text) + sum(map(GSM7_EXTENSION.__contains__, text))
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _unit_costs(text: str, encoding: str) -> list[int]:
@@ -48,11 +57,10 @@ def _pack(costs: list[int], per_segment: int) -> int:
 def count_segments(text: str) -> Segments:
     """Encoding, units (septets or UTF-16 units) and SMS segments needed for text."""
     encoding = "gsm7" if is_gsm7(text) else "ucs2"
-    costs = _unit_costs(text, encoding)
-    units = sum(costs)
+    units = _units(text, encoding)
     if units <= SINGLE_LIMIT[encoding]:
         return Segments(encoding, units, 1)
-    return Segments(encoding, units, _pack(costs, MULTIPART_LIMIT[encoding]))
+    return Segments(encoding, units, _pack(_unit_costs(text, encoding), MULTIPART_LIMIT[encoding]))
 
 
 def ussd_fits(text: str) -> bool:

@@ -18,11 +18,13 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import redis
+from redis.commands.core import Script
 
 from flows.session import Session
 from flows.ussd import Screen
@@ -95,6 +97,19 @@ class SessionStore:
         self._acquire = client.register_script(_ACQUIRE)
         self._save = client.register_script(_SAVE_AND_RELEASE)
         self._extend = client.register_script(_EXTEND)
+        self._threads = threading.local()
+
+    def run(self, script: Script, keys: list[str], args: list) -> object:
+        """Run one of the scripts on this thread's own connection: a message runs two, and
+        taking a connection from the pool and giving it back around each cost a third of
+        the call. The connection is the pool's (Sentinel's master, redis-py's retries)
+        and goes back to it when the thread or the store ends."""
+        client = getattr(self._threads, "client", None)
+        if client is None:
+            pool = self.redis.connection_pool
+            client = redis.Redis(connection_pool=pool, single_connection_client=True)
+            self._threads.client = client
+        return script(keys=keys, args=args, client=client)
 
     def key(self, kind: str, phone: str) -> str:
         return self.keys_of(phone, (kind,))[0]
@@ -148,7 +163,7 @@ class PhoneTurn:
 
     def acquire(self, rate_window: int) -> bool:
         args = [self.token, LOCK_TIMEOUT_MS, rate_window]
-        found = self.store._acquire(keys=self.keys, args=args)
+        found = self.store.run(self.store._acquire, self.keys, args)
         if not found[0]:
             return False
         self.started = time.monotonic()
@@ -162,7 +177,7 @@ class PhoneTurn:
         """Renew the lock when the turn has run long (a slow database), never on the
         fast path: a turn that lost its lock anyway saves nothing (see release)."""
         if time.monotonic() - self.started > KEEP_ALIVE_AFTER:
-            self.store._extend(keys=self.keys[:1], args=[self.token, LOCK_TIMEOUT_MS])
+            self.store.run(self.store._extend, self.keys[:1], [self.token, LOCK_TIMEOUT_MS])
             self.started = time.monotonic()
 
     def save(self, session: Session, screen: Screen | None = None) -> None:
@@ -181,7 +196,7 @@ class PhoneTurn:
         if screen is not None and len(self.keys) == 5:
             keys.append(self.keys[4])
             args += [json.dumps(screen.to_dict(), ensure_ascii=False), SCREEN_TTL]
-        if not self.store._save(keys=keys, args=args) and session is not None:
+        if not self.store.run(self.store._save, keys, args) and session is not None:
             log_event(log, "phone_lock_lost", logging.WARNING, held_s=self.held_seconds())
 
     def held_seconds(self) -> float:

@@ -3,6 +3,9 @@ renewed for a long turn; a dialog's answers expire with the dialog."""
 
 from __future__ import annotations
 
+import gc
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from flows.session import Session
@@ -66,3 +69,23 @@ def test_no_key_names_the_phone(store):
         turn.save(session_at("ask_pension_number", national_id="0012345679"))
     keys = [key.decode() for key in store.redis.scan_iter()]
     assert keys and not [key for key in keys if "9121234567" in key]
+
+
+def test_each_thread_runs_its_turns_on_one_connection_of_its_own(store):
+    """A thread's scripts share its connection (no pool round trip per script); another
+    thread has its own, and the connections go back to the pool with their store."""
+
+    def connection_of_turn() -> int:
+        with store.turn(PHONE) as turn:
+            turn.save(session_at("ask_national_id"))
+        return id(store._threads.client.connection)
+
+    first, again = connection_of_turn(), connection_of_turn()
+    with ThreadPoolExecutor(1) as other_thread:
+        elsewhere = other_thread.submit(connection_of_turn).result()
+    assert first == again != elsewhere
+    pool = store.redis.connection_pool
+    in_use = len(pool._in_use_connections)
+    del store._threads  # the store (and its threads' clients) gone
+    gc.collect()
+    assert len(pool._in_use_connections) < in_use

@@ -2,7 +2,7 @@
 
 import pytest
 
-from flows.segments import Segments, count_segments, is_gsm7, ussd_fits
+from flows.segments import Segments, _unit_costs, _units, count_segments, is_gsm7, ussd_fits
 
 PERSIAN = "س"
 EMOJI = "😀"
@@ -76,3 +76,12 @@ def test_is_gsm7_knows_the_default_alphabet_and_extension(text, expected):
 )
 def test_ussd_fits_one_160_octet_screen(text, expected):
     assert ussd_fits(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "Hello", "{[€]}~^|\\\f", "کد ملی ۰۰۱۲", "a😀b", "😀" * 40, "\ud800x", "é" * 200 + "€"],
+)
+@pytest.mark.parametrize("encoding", ["gsm7", "ucs2"])
+def test_units_counted_in_c_are_the_sum_of_each_characters_cost(text, encoding):
+    assert _units(text, encoding) == sum(_unit_costs(text, encoding))
