@@ -168,11 +168,18 @@ class Database:
             with self.session() as session:
                 yield session
             return
-        pooled = self.engine.raw_connection()
+        dialect = self.engine.dialect
+        try:  # engine.connect() raises connect errors as SQLAlchemy's; raw_connection() not
+            pooled = self.engine.raw_connection()
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                None, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+            ) from exc
         driver = pooled.driver_connection
+        statements = DriverStatements(pooled, dialect)
         try:
-            driver.autocommit = True
-            yield DriverStatements(pooled, self.engine.dialect)
+            statements.run(None, None, lambda: setattr(driver, "autocommit", True))
+            yield statements
         finally:
             if pooled.dbapi_connection is None:
                 pass  # dropped from the pool already, its server lost (exec_driver_sql)
@@ -201,19 +208,27 @@ class DriverStatements:
         self.dialect = dialect
 
     def exec_driver_sql(self, sql: str, params) -> DriverResult:
-        driver = self._pooled.driver_connection
-        cursor = driver.cursor(row_factory=namedtuple_row)
-        try:
+        def execute():
+            cursor = self._pooled.driver_connection.cursor(row_factory=namedtuple_row)
             cursor.execute(sql, params)
+            return DriverResult(cursor)
+
+        return self.run(sql, params, execute)
+
+    def run(self, sql: str | None, params, call):
+        """call(), with a driver error raised as SQLAlchemy's (after dropping a connection
+        whose server is gone from the pool)."""
+        try:
+            return call()
         except self.dialect.loaded_dbapi.Error as exc:
-            lost = self.dialect.is_disconnect(exc, driver, cursor)
+            driver = self._pooled.driver_connection
+            lost = self.dialect.is_disconnect(exc, driver, None)
             if lost:
                 self._pooled.invalidate(exc)
             raise DBAPIError.instance(
                 sql, params, exc, self.dialect.loaded_dbapi.Error,
                 hide_parameters=True, connection_invalidated=lost, dialect=self.dialect,
             ) from exc  # fmt: skip
-        return DriverResult(cursor)
 
 
 class DriverResult:

@@ -132,6 +132,17 @@ def scalar(db, sql: str):
     return db.execute(text(sql)).scalar()
 
 
+def test_a_lone_statement_with_the_database_unreachable_is_sqlalchemys_operational_error():
+    """The pooled driver connection fails to connect as SQLAlchemy's connections do: the
+    webhook answers 503 (the carrier retries), not 500, while PostgreSQL is down or still
+    recovering (seen in `python -m bench chaos --seed 7`, PostgreSQL restarted)."""
+    database = Database(UNREACHED)
+    with pytest.raises(OperationalError, match="connection failed"), database.lone_statements():
+        pass
+    assert database.engine.pool.checkedout() == 0
+    database.engine.dispose()
+
+
 @needs_postgresql
 def test_a_lone_statements_error_is_sqlalchemys_and_the_connection_goes_back_clean(
     database_url,
