@@ -51,7 +51,7 @@ def run_checks(session, ledger: Ledger, sink: Sink, staff: StaffLog, last_fault:
 
 def messages_stored(session, ledger: Ledger) -> Check:
     """Every message a carrier had a 2xx for is stored, once; a redelivery got the same
-    answer as the first delivery."""
+    answer as the first delivery; a fault is answered 503 (try again), never another 5xx."""
     stored = dict(
         session.execute(
             select(Message.external_id, func.count())
@@ -64,6 +64,8 @@ def messages_stored(session, ledger: Ledger) -> Check:
     wrong = [f"lost {k}" for k in lost] + [f"stored twice {k}" for k in doubled]
     if ledger.redelivery_mismatches:
         wrong.append(f"{ledger.redelivery_mismatches} redeliveries got another answer")
+    errors = {a: n for a, n in ledger.answers.items() if a.startswith("5") and a != "503"}
+    wrong += [f"{n} answered {answer}, not 503" for answer, n in sorted(errors.items())]
     figures = {
         "acknowledged": len(ledger.acknowledged),
         "stored": len(ledger.acknowledged) - len(lost),
@@ -71,6 +73,7 @@ def messages_stored(session, ledger: Ledger) -> Check:
         "stored_twice": len(doubled),
         "redelivered": ledger.redelivered,
         "redelivery_answers_differing": ledger.redelivery_mismatches,
+        "server_errors_but_503": sum(errors.values()),
     }
     return Check("messages", figures, wrong)
 
