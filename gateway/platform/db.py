@@ -172,9 +172,7 @@ class Database:
         try:  # engine.connect() raises connect errors as SQLAlchemy's; raw_connection() not
             pooled = self.engine.raw_connection()
         except dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                None, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
-            ) from exc
+            raise as_sqlalchemy_error(exc, dialect) from exc
         driver = pooled.driver_connection
         statements = DriverStatements(pooled, dialect)
         try:
@@ -192,6 +190,17 @@ class Database:
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+
+def as_sqlalchemy_error(exc, dialect, statement=None, params=None, invalidated=False):
+    """A driver error as SQLAlchemy's own (OperationalError, IntegrityError, ...), as
+    SQLAlchemy raises it for what runs through its connections: work done on the driver
+    connection itself (a COPY, a lone statement) fails with the same kinds of error, so
+    callers and the app's error handlers know one kind. The values stay out of its text."""
+    return DBAPIError.instance(
+        statement, params, exc, dialect.loaded_dbapi.Error,
+        hide_parameters=True, connection_invalidated=invalidated, dialect=dialect,
+    )  # fmt: skip
 
 
 class DriverStatements:
@@ -225,10 +234,7 @@ class DriverStatements:
             lost = self.dialect.is_disconnect(exc, driver, None)
             if lost:
                 self._pooled.invalidate(exc)
-            raise DBAPIError.instance(
-                sql, params, exc, self.dialect.loaded_dbapi.Error,
-                hide_parameters=True, connection_invalidated=lost, dialect=self.dialect,
-            ) from exc  # fmt: skip
+            raise as_sqlalchemy_error(exc, self.dialect, sql, params, lost) from exc
 
 
 class DriverResult:

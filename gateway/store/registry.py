@@ -6,9 +6,10 @@ import operator
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.platform.db import as_sqlalchemy_error
 from gateway.store import insert_missing
 from gateway.store.models import Association, Pensioner
 
@@ -181,7 +182,7 @@ class PensionerLoader:
             with cursor, cursor.copy(statement) as copy:
                 copy.write(text)
         except dbapi.Error as exc:
-            raise DBAPIError.instance(statement, None, exc, dbapi.Error) from None
+            raise as_sqlalchemy_error(exc, connection.dialect, statement) from None
 
 
 def save_association_name(session: Session, code: str, name: str | None) -> Association | None:
