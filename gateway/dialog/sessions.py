@@ -101,8 +101,8 @@ class SessionStore:
 
     def run(self, script: Script, keys: list[str], args: list) -> object:
         """Run one of the scripts on this thread's own connection: a message runs two, and
-        taking a connection from the pool and giving it back around each cost a third of
-        the call. The connection is the pool's (Sentinel's master, redis-py's retries)
+        taking a connection from the pool and giving it back around each is a large part
+        of the call. The connection is the pool's (Sentinel's master, redis-py's retries)
         and goes back to it when the thread or the store ends."""
         client = getattr(self._threads, "client", None)
         if client is None:

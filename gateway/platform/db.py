@@ -207,7 +207,7 @@ class DriverStatements:
     """Fixed SQL (`store.run_fixed`, statements written for the driver) run straight on a
     pooled driver connection: the webhook runs one or two lone statements per message,
     and SQLAlchemy's per-statement machinery (events, result metadata, isolation level
-    set and reset at each checkout) cost a tenth of its CPU. Rows are the driver's named
+    set and reset at each checkout) are a large part of its CPU. Rows are the driver's named
     tuples; a driver error is raised as SQLAlchemy's, as from any other connection (the
     app answers 503 for an OperationalError), with the connection dropped from the pool
     when the error was a lost server."""
