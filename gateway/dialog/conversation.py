@@ -17,7 +17,7 @@ from gateway.dialog import dialog_flow
 from gateway.dialog.effect_runner import EffectContext, run_effects
 from gateway.dialog.sessions import session_store
 from gateway.monitoring import counters
-from gateway.monitoring.metrics import MESSAGES
+from gateway.monitoring.metrics import MESSAGES, labelled
 from gateway.platform.logs import log_event
 from gateway.platform.phones import is_allowed_mobile, normalise_phone
 from gateway.platform.services import Services
@@ -122,7 +122,7 @@ class Conversation:
                 self._store_unanswered(row)
                 raise
         if outcome.state is not None:  # answered now, not a redelivery
-            MESSAGES.labels(inbound.channel, "in").inc()
+            labelled(MESSAGES, inbound.channel, "in").inc()
         ms = round((time.perf_counter() - started) * 1000, 1)
         log_event(log, "inbound", channel=inbound.channel, phone=phone, state=outcome.state, ms=ms)
         return outcome
@@ -180,7 +180,7 @@ class Conversation:
         turn.save(result.session, ussd.screen if ussd else None)
         ctx.run_after_commit()
         if reply_text:
-            MESSAGES.labels(row["channel"], "out").inc()
+            labelled(MESSAGES, row["channel"], "out").inc()
         ended = ussd.closes if ussd else result.ended
         return Outcome(reply_text, ended=ended, state=state, lang=lang)
 

@@ -216,6 +216,11 @@ class DriverStatements:
         self._pooled = pooled
         self.dialect = dialect
 
+    @classmethod
+    def under(cls, connection) -> DriverStatements:
+        """The driver connection of a SQLAlchemy connection, in the transaction it holds."""
+        return cls(connection.connection, connection.dialect)
+
     def exec_driver_sql(self, sql: str, params) -> DriverResult:
         def execute():
             cursor = self._pooled.driver_connection.cursor(row_factory=namedtuple_row)
@@ -238,10 +243,15 @@ class DriverStatements:
 
 
 class DriverResult:
-    """The two ways the webhook reads a fixed statement's answer."""
+    """A fixed statement's rows, read as from SQLAlchemy's Result (all, first, one)."""
 
     def __init__(self, cursor):
         self._cursor = cursor
+
+    def all(self) -> list:
+        rows = self._cursor.fetchall()
+        self._cursor.close()
+        return rows
 
     def first(self):
         """The first row, or None."""

@@ -77,4 +77,8 @@ def configure_logging(level: str = "INFO") -> None:
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # The format names no source line, thread or process: each record skips looking them
+    # up (the logging HOWTO's "Optimization"; the webhook logs a line per message).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logging.getLogger("alembic").setLevel(logging.WARNING)

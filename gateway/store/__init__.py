@@ -14,6 +14,8 @@ from itertools import islice
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from gateway.platform.db import DriverStatements
+
 
 def dialect_name(bind) -> str:
     """`postgresql` or `sqlite`, of a session or a connection."""
@@ -33,6 +35,19 @@ def connection_of(bind):
     return bind.connection() if hasattr(bind, "get_bind") else bind
 
 
+def fixed_statements(bind):
+    """Where SQL written for the driver runs: a lone statement's connection as it is; on
+    PostgreSQL, a session's (or a connection's) transaction straight on its driver
+    connection (SQLAlchemy's per-statement machinery is a large part of a webhook's CPU,
+    see Database.lone_statements); elsewhere the Core connection."""
+    if isinstance(bind, DriverStatements):
+        return bind
+    connection = connection_of(bind)
+    if connection.dialect.name == "postgresql":
+        return DriverStatements.under(connection)
+    return connection
+
+
 def run_fixed(session, stmt, params: dict):
     """Run a statement built once at import, compiled to its dialect's SQL once.
 
@@ -40,7 +55,7 @@ def run_fixed(session, stmt, params: dict):
     with subqueries on the webhook's path feels; a fixed statement needs it once. Only
     for text and number parameters: values go to the driver as they are, unconverted.
     """
-    connection = connection_of(session)
+    connection = fixed_statements(session)
     sql, defaults, order = _driver_sql(stmt, connection.dialect)
     values = {**defaults, **params}
     return connection.exec_driver_sql(sql, tuple(values[n] for n in order) if order else values)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from flows.segments import count_segments
 from gateway.platform.dates import utcnow
-from gateway.store import connection_of, dialect_insert, dialect_name, run_fixed
+from gateway.store import connection_of, dialect_insert, dialect_name, fixed_statements, run_fixed
 from gateway.store.models import Message, MessageEvent
 
 MESSAGES = Message.__table__
@@ -122,7 +122,7 @@ def insert_turn(session: Session, inbound: dict, reply: dict | None) -> tuple[Ro
     if reply is not None:
         params.update((f"reply_{name}", reply[name]) for name in _TURN_REPLY)
     statement = _PG_INBOUND if reply is None else _PG_TURN
-    row = connection_of(session).exec_driver_sql(statement, params).first()
+    row = fixed_statements(session).exec_driver_sql(statement, params).first()
     if row is not None:
         return row, True
     return _earlier(session, inbound), False

@@ -18,6 +18,7 @@ from gateway.platform.db import (
     engine_options,
     make_engine,
 )
+from gateway.store import fixed_statements
 
 UNREACHED = "postgresql+psycopg://smsgw@127.0.0.1:9/gateway"  # engines connect lazily
 needs_postgresql = pytest.mark.skipif(
@@ -179,6 +180,31 @@ def test_a_lone_statement_on_a_lost_connection_drops_it_from_the_pool(database_u
     assert raised.value.connection_invalidated is True
     with database.lone_statements() as db:
         assert db.exec_driver_sql("SELECT pg_backend_pid()", ()).one()[0] != pid
+    assert database.engine.pool.checkedout() == 0
+    killer.dispose()
+    database.engine.dispose()
+
+
+@needs_postgresql
+def test_a_session_whose_server_went_away_fails_its_fixed_statement_and_then_recovers(
+    database_url,
+):
+    """A fixed statement runs on the session's driver connection (store.fixed_statements):
+    when its server is gone, it raises SQLAlchemy's OperationalError, the session rolls
+    back without a second error, and the next session gets a new connection."""
+    database = Database(database_url, EngineOptions(pool_size=1, max_overflow=0))
+    with database.session() as session:
+        pid = fixed_statements(session).exec_driver_sql("SELECT pg_backend_pid()", ()).one()[0]
+    killer = make_engine(database_url)
+    with killer.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        conn.commit()
+    with pytest.raises(OperationalError) as raised, database.session() as session:
+        fixed_statements(session).exec_driver_sql("SELECT 1", ())
+    assert raised.value.connection_invalidated is True
+    with database.session() as session:
+        statements = fixed_statements(session)
+        assert statements.exec_driver_sql("SELECT pg_backend_pid()", ()).one()[0] != pid
     assert database.engine.pool.checkedout() == 0
     killer.dispose()
     database.engine.dispose()
