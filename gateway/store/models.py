@@ -203,6 +203,18 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+# Set on few messages (an inbound row has none of them, a reply at most the first two):
+# their indexes hold only the rows that have one, so a dialog turn's two rows write 15
+# index entries instead of 20 (migration 0009). Lookups by a value use them alike.
+MESSAGE_COLUMNS_MOSTLY_NULL = ("reply_to_id", "application_id", "provider_id")
+
+
+def only_where_set(column: str) -> Index:
+    """messages' index on `column` without its NULLs."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_messages_{column}", column, postgresql_where=where, sqlite_where=where)
+
+
 class Message(Base):
     """One SMS or USSD screen, inbound or outbound, with its delivery status."""
 
@@ -221,11 +233,11 @@ class Message(Base):
     state: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # The provider's id (Twilio SID; our own id for http/kannel), for delivery reports.
-    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_id: Mapped[str | None] = mapped_column(String(64))
     # When a worker claimed the message for sending (queued -> sending), see send_sms.
     sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
     # What this SMS announces (`paid:42`, `notice:7:+98912...`): one message per key, so a
     # retried or re-run cause never sends it twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
@@ -238,6 +250,7 @@ class Message(Base):
         Index("ix_messages_created_at", "created_at"),
         # The console's message log filtered by channel, newest first.
         Index("ix_messages_channel_created_at", "channel", "created_at"),
+        *(only_where_set(column) for column in MESSAGE_COLUMNS_MOSTLY_NULL),
     )
 
 

@@ -40,3 +40,20 @@ def schema_snapshot(engine) -> str:
         t: [inspector.get_columns(t), inspector.get_indexes(t)] for t in Base.metadata.tables
     }
     return json.dumps(snapshot, default=str, sort_keys=True)
+
+
+def test_the_indexes_of_mostly_empty_message_columns_leave_their_nulls_out(database_url):
+    """Migration 0009: a dialog turn's rows write no entry into these indexes for their
+    empty columns (each holds only rows that have a value)."""
+    from gateway.platform.db import make_engine
+    from gateway.store.models import MESSAGE_COLUMNS_MOSTLY_NULL
+
+    engine = make_engine(database_url)
+    indexes = {index["name"]: index for index in inspect(engine).get_indexes("messages")}
+    engine.dispose()
+    for column in MESSAGE_COLUMNS_MOSTLY_NULL:
+        index = indexes[f"ix_messages_{column}"]
+        where = index["dialect_options"].get(f"{engine.dialect.name}_where")
+        assert index["column_names"] == [column]
+        assert str(where).replace("(", "").replace(")", "").lower() == f"{column} is not null"
+        assert not index["unique"]
