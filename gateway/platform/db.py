@@ -127,6 +127,9 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # 16 MB of page cache instead of SQLite's 2 MB: a registry import's national IDs land
+    # all over their index, which then has to be read from the OS page again and again.
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 

@@ -148,6 +148,7 @@ class PensionerLoader:
         if not self.one_transaction:
             values = f"VALUES ({', '.join('?' * len(PENSIONER_COLUMNS))})"
             columns = operator.itemgetter(*PENSIONER_COLUMNS[:-1])
+            stamp = stamp.isoformat(" ")  # the text sqlite3 stores for it, made once, not per row
             params = [(*columns(row), stamp) for row in latest]
             connection.exec_driver_sql(_UPSERT.format(rows=values), params)
             return

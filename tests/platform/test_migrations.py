@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from sqlalchemy import inspect
 
 from gateway.store.migrate import check_database, upgrade_database
@@ -57,3 +58,31 @@ def test_the_indexes_of_mostly_empty_message_columns_leave_their_nulls_out(datab
         assert index["column_names"] == [column]
         assert str(where).replace("(", "").replace(")", "").lower() == f"{column} is not null"
         assert not index["unique"]
+
+
+def test_migration_0009_interrupted_between_its_steps_is_simply_run_again(database_url):
+    """On PostgreSQL each index is built beside the old one and swapped in, each step
+    committed alone: an upgrade that died after dropping the old index and before the
+    rename finishes when run again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from gateway.platform.db import make_engine
+    from gateway.store.migrate import alembic_config
+
+    engine = make_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite rebuilds the indexes in one transaction")
+    config = alembic_config(database_url)
+    command.downgrade(config, "0008")
+    with engine.connect() as conn:
+        conn.execute(text("CREATE INDEX ix_messages_reply_to_id_new ON messages (reply_to_id)"))
+        conn.execute(text("DROP INDEX ix_messages_reply_to_id"))
+        conn.commit()
+    upgrade_database(database_url)
+    names = {index["name"] for index in inspect(engine).get_indexes("messages")}
+    engine.dispose()
+    assert "ix_messages_reply_to_id" in names and "ix_messages_reply_to_id_new" not in names
+    check_database(database_url)
+    test_the_indexes_of_mostly_empty_message_columns_leave_their_nulls_out(database_url)

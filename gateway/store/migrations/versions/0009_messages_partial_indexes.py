@@ -47,11 +47,12 @@ def replace_index(column: str, partial: bool) -> None:
         return
     building = f"{name}_new"
     with op.get_context().autocommit_block():
-        # An interrupted build leaves an invalid index behind: start that one afresh.
+        # Each step commits alone: an upgrade interrupted anywhere is simply run again
+        # (an interrupted build leaves an invalid index behind, built afresh here).
         op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {building}")
         op.create_index(building, "messages", [column], postgresql_concurrently=True,
                         **_prefixed("postgresql", where))  # fmt: skip
-        op.drop_index(name, table_name="messages", postgresql_concurrently=True)
+        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
         op.execute(f"ALTER INDEX {building} RENAME TO {name}")
 
 
