@@ -32,9 +32,7 @@ log = logging.getLogger(__name__)
 
 def schedule(session: Session, phone: str, lang: str) -> int:
     """Store this phone's reminder (replacing one still scheduled); return its id."""
-    messages.cancel_scheduled(session, phone, KIND)
-    text = render("ussd_unfinished", lang)
-    return messages.add_outbound_message(session, phone, text, KIND, status="scheduled")
+    return messages.replace_scheduled(session, phone, render("ussd_unfinished", lang), KIND)
 
 
 def queue(redis: Redis, message_id: int, delay: timedelta = REMIND_AFTER) -> None:

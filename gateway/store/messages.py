@@ -219,6 +219,30 @@ def _outbound_row(phone, text, kind, application_id, now, key=None, status="queu
     }  # fmt: skip
 
 
+def replace_scheduled(session: Session, phone: str, text: str, kind: str) -> int:
+    """Store an SMS `scheduled` for this phone, cancelling its messages of `kind` still
+    scheduled; its id. A USSD registration schedules one as it starts: on PostgreSQL
+    both are one fixed statement on the driver connection (store.fixed_statements)."""
+    if dialect_name(session) != "postgresql":
+        cancel_scheduled(session, phone, kind)
+        return add_outbound_message(session, phone, text, kind, status="scheduled")
+    params = {"phone": phone, "text": text, "kind": kind, "now": utcnow(),
+              "segments": count_segments(text).segments}  # fmt: skip
+    return fixed_statements(session).exec_driver_sql(_PG_REPLACE_SCHEDULED, params).one().id
+
+
+_PG_REPLACE_SCHEDULED = (
+    "WITH cancelled AS ("
+    " UPDATE messages SET status = 'cancelled', updated_at = %(now)s"
+    " WHERE direction = 'out' AND phone = %(phone)s AND kind = %(kind)s"
+    " AND status = 'scheduled')"
+    " INSERT INTO messages (direction, channel, phone, text, segments, kind, status,"
+    " attempts, created_at, updated_at)"
+    " VALUES ('out', 'sms', %(phone)s, %(text)s, %(segments)s, %(kind)s, 'scheduled', 0,"
+    " %(now)s, %(now)s) RETURNING id"
+)
+
+
 def cancel_scheduled(session: Session, phone: str, kind: str) -> None:
     """Cancel this phone's messages of `kind` still scheduled."""
     session.connection().execute(_CANCEL_SCHEDULED, {"the_phone": phone, "the_kind": kind})

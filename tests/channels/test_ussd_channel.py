@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flows.messages import render
+from flows.segments import count_segments
 from gateway.store.models import Application
 
 TOKEN, HTTP_TOKEN = "ussd-secret", "kannel-secret"
@@ -274,8 +275,18 @@ def test_no_reminder_after_a_finished_registration(client, db, redis):
 def test_a_new_ussd_session_replaces_the_reminder_of_the_dropped_one(client, db, redis):
     run(client, "first-drop", ["1", NATIONAL_ID])
     run(client, "second-try", ["1", "1"])  # dialed again: continue, then dropped again
-    statuses = sorted(r.status for r in reminders(db))
-    assert statuses == ["cancelled", "scheduled"]
+    cancelled, scheduled = sorted(reminders(db), key=lambda r: r.status)
+    assert (cancelled.status, scheduled.status) == ("cancelled", "scheduled")
+    assert cancelled.updated_at > cancelled.created_at  # the cancel is dated
+    text = render("ussd_unfinished", "fa")
+    assert (scheduled.channel, scheduled.text, scheduled.kind, scheduled.attempts) == (
+        "sms",
+        text,
+        "reminder",
+        0,
+    )
+    assert scheduled.segments == count_segments(text).segments
+    assert scheduled.updated_at == scheduled.created_at > cancelled.created_at
 
 
 def test_after_redis_lost_everything_a_ussd_request_is_stored_and_answered_afresh(
