@@ -12,10 +12,12 @@ import re
 _D = r"[0-9\u06f0-\u06f9\u0660-\u0669]"
 # A phone in E.164 or a long digit run (national IDs, pension numbers, Iranian mobiles).
 _PHONE = re.compile(r"\+\d{8,15}")
-_DIGITS = re.compile(rf"(?<![\d*]){_D}{{6,}}(?![\d*])")
+# A `*` next to one is no boundary to respect: a USSD request's text joins the pensioner's
+# inputs with it (`1*0012345678`), and a mask's own stars leave only short runs behind.
+_DIGITS = re.compile(rf"(?<!\d){_D}{{6,}}(?!\d)")
 # Digits with spaces, dots or dashes between groups, as people type them: `001-234-5679`,
 # `0912 123 4567`. An ISO date (2026-11-29) is not one.
-_SEPARATED = re.compile(rf"(?<![\d*]){_D}{{2,}}(?:[ .\-]{_D}{{2,}})+(?![\d*])")
+_SEPARATED = re.compile(rf"(?<!\d){_D}{{2,}}(?:[ .\-]{_D}{{2,}})+(?!\d)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Numbers after the dialog's own labels, however short (a 4-digit pension number).
 _LABELLED = re.compile(

@@ -33,6 +33,11 @@ from gateway.platform.masking import mask_digits, mask_name, mask_phone, mask_te
             "127.0.0.1:8000 job validate_application-42",
         ),
         (mask_text, "national_id=00******78", "national_id=00******78"),
+        # A USSD request's text joins its inputs with `*`: each number is still masked.
+        (mask_text, "text=1*0012345678*12345678", "text=1*00******78*12****78"),
+        (mask_text, "1*001-234-5679", "1*00*-***-**79"),
+        (mask_text, "*7070*1# then 0012345678", "*7070*1# then 00******78"),
+        (mask_text, mask_text("1*0012345678"), "1*00******78"),  # masking twice changes nothing
     ],
 )
 def test_masks(func, value, expected):
