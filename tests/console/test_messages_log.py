@@ -93,6 +93,16 @@ def test_operators_see_phones_masked_and_admins_whole(signed_in, log_rows):
     assert "۹۱۲۱۲۳۴۵۶۷" in signed_in("admin").get("/console/messages").text
 
 
+def test_operators_see_the_numbers_typed_into_a_ussd_menu_masked(signed_in, db):
+    """A USSD request's text joins the inputs with `*`: `1*<national ID>*<pension number>`."""
+    db.add(Message(direction="in", channel="ussd", phone=PHONE, status="handled",
+                   text="1*0012345678*12345678"))  # fmt: skip
+    db.commit()
+    operator = signed_in("operator").get("/console/messages").text
+    assert "1*00******78*12****78" in operator and "0012345678" not in operator
+    assert "1*0012345678*12345678" in signed_in("admin").get("/console/messages").text
+
+
 def test_the_log_filters_by_phone_in_any_format_and_by_part_of_the_text(signed_in, db):
     from tests.console.pensioners import add_registry, register
 
