@@ -150,9 +150,6 @@ class PensionerLoader:
             columns = operator.itemgetter(*PENSIONER_COLUMNS[:-1])
             stamp = stamp.isoformat(" ")  # the text sqlite3 stores for it, made once, not per row
             params = [(*columns(row), stamp) for row in latest]
-            # Checkpoint when the WAL passes 40 MB rather than 4 MB: a chunk's commit would
-            # otherwise copy its pages into the database file (and sync it) every time.
-            connection.exec_driver_sql("PRAGMA wal_autocheckpoint=10000")
             connection.exec_driver_sql(_UPSERT.format(rows=values), params)
             return
         if self._straight_in and self._copied_in(connection, latest, updated_at):
