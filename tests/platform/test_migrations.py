@@ -86,3 +86,42 @@ def test_migration_0009_interrupted_between_its_steps_is_simply_run_again(databa
     assert "ix_messages_reply_to_id" in names and "ix_messages_reply_to_id_new" not in names
     check_database(database_url)
     test_the_indexes_of_mostly_empty_message_columns_leave_their_nulls_out(database_url)
+
+
+def test_migration_0009_lets_messages_be_stored_while_it_builds(database_url):
+    """On PostgreSQL the indexes are built CONCURRENTLY: while the build waits for a
+    transaction that is writing messages, a new message is still stored at once (a plain
+    CREATE INDEX would queue every insert behind its lock until the build ends)."""
+    import threading
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from gateway.platform.db import make_engine
+    from gateway.store.migrate import alembic_config
+
+    engine = make_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite has one writer at a time anyway")
+    command.downgrade(alembic_config(database_url), "0008")
+    insert = text(
+        "INSERT INTO messages (direction, channel, external_id, phone, text, segments, kind,"
+        " status, attempts, created_at, updated_at) VALUES ('in', 'twilio', :sid,"
+        " '+989121234567', 'x', 1, 'reply', 'handled', 0, now(), now())"
+    )
+    with engine.connect() as writing, engine.connect() as arriving:
+        writing.execute(insert, {"sid": "migration-open"})  # a turn still in its transaction
+        upgrade = threading.Thread(target=upgrade_database, args=(database_url,))
+        upgrade.start()
+        upgrade.join(1)
+        assert upgrade.is_alive()  # the build waits for the open transaction
+        arriving.execute(text("SET lock_timeout = '2s'"))
+        arriving.execute(insert, {"sid": "migration-arriving"})  # not blocked by the build
+        arriving.commit()
+        writing.commit()
+        upgrade.join(30)
+    engine.dispose()
+    assert not upgrade.is_alive()
+    check_database(database_url)
+    test_the_indexes_of_mostly_empty_message_columns_leave_their_nulls_out(database_url)
